@@ -1,0 +1,349 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Goroutines.Scheduling;
+
+// Goroutine: Go's G. A stackless goroutine is an async function plus this object,
+// which the scheduler owns; its "stack" is the chain of suspended async frames on
+// the heap, and its safe points are its awaits.
+//
+// A goroutine is one sequential flow. Work reaches it from three places: its entry
+// function (the first step), the runtime readying it (a parked await's
+// continuation) and foreign completions posted to its synchronization context. All
+// three go through Enqueue, and a machine runs one work item per step, so nothing
+// of one goroutine ever runs beside anything else of it.
+//
+// The scheduled flag decides who puts the goroutine on a run queue:
+//   Enqueue (any thread):
+//     1. Exchange scheduled 0 -> 1. Won: store the item in the `next` slot and ready
+//        the goroutine (the run queue's release/acquire publishes the slot).
+//     2. Lost (the goroutine is queued or running): add the item to the posted queue,
+//        then, if scheduled has meanwhile dropped to 0, CAS it 0 -> 1 and ready.
+//   End of a step (its machine):
+//     3. Exchange scheduled 1 -> 0 (a full fence), then, if the posted queue is not
+//        empty, CAS 0 -> 1 and run on. Step 2 and step 3 are a Dekker pair: either
+//        the poster sees 0 or the machine sees the post, so no wake-up is lost.
+// Only the winner of 0 -> 1 writes `next`, and the machine empties it before
+// releasing the flag, so `next` needs no atomics.
+//
+// Rejected: a lock per goroutine (two lock round trips per park/ready); an
+// intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
+// pooled waiter could not be reused at once).
+//
+// Invariants:
+// - At most one machine runs a goroutine's work at a time (scheduled flag).
+// - _next is non-null only between a winning Enqueue and the step that runs it.
+// - A dead goroutine has no queued work: leftovers run as orphan goroutines.
+[DebuggerDisplay("goroutine {Id} [{Status}]")]
+internal sealed class Goroutine
+{
+    private static readonly Action s_wake = static () => { };
+
+    // ---- identity and diagnostics: written at spawn by the spawning thread, read by dumps ----
+
+    /// <summary>Goroutine id, unique for the process, never reused (Go's goid).</summary>
+    public long Id;
+
+    /// <summary>Id of the goroutine that spawned this one; 0 when spawned from outside the runtime.</summary>
+    public long ParentId;
+
+    /// <summary>Member, file and line of the spawning call (Go's gopc, as source text).</summary>
+    public string? CreatedByMember;
+
+    /// <summary>File of the spawning call.</summary>
+    public string? CreatedByFile;
+
+    /// <summary>Line of the spawning call.</summary>
+    public int CreatedByLine;
+
+    /// <summary>Current state; informational, written by the thread making the transition.</summary>
+    public GoroutineStatus Status;
+
+    /// <summary>Why it waits, while <see cref="Status"/> is Waiting.</summary>
+    public WaitReason WaitReason;
+
+    /// <summary>Stopwatch timestamp at which it began waiting.</summary>
+    public long WaitSince;
+
+    // ---- scheduling ----
+
+    /// <summary>Link in the global run queue, a batch, or a free list. Written by whoever holds the list.</summary>
+    public Goroutine? SchedLink;
+
+    /// <summary>Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.</summary>
+    public volatile bool PreemptRequested;
+
+    /// <summary>
+    /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
+    /// whoever schedules this goroutine hands its processor to that machine instead (Go: lockedm).
+    /// </summary>
+    public Machine? LockedMachine;
+
+    /// <summary>The synchronization context of this incarnation.</summary>
+    public GoroutineSynchronizationContext? Context;
+
+    // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
+    public ManualResetEventSlim? ExitSignal;
+
+    private Delegate? _entry;
+    private Task? _root;
+    private bool _started;
+
+    // 1 while queued or running, 0 while parked (see the header).
+    private int _scheduled;
+
+    // The next work item: an Action or an IGoroutineWorkItem. Written by the winner of scheduled 0 -> 1.
+    private object? _next;
+
+    // Work that arrived while the goroutine was queued or running. Allocated on first use, kept on reuse.
+    private ConcurrentQueue<object>? _posted;
+
+    // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
+    private bool _yieldRequested;
+    private WaitReason _parkReason;
+    private Exception? _panic;
+
+    /// <summary>The goroutine running on the current thread, or null outside the runtime.</summary>
+    public static Goroutine? Current => Machine.Current?.RunningGoroutine;
+
+    /// <summary>Whether the last <see cref="StepOutcome.Yielded"/> step yielded because sysmon asked.</summary>
+    public bool WasPreempted { get; private set; }
+
+    /// <summary>The exception that ended this goroutine, if it panicked.</summary>
+    public Exception? PanicException => _panic;
+
+    /// <summary>Prepares a fresh or reused object for a new goroutine. Spawning thread only.</summary>
+    public void Initialize(long id, Delegate entry, long parentId, string? member, string? file, int line)
+    {
+        Debug.Assert(_next is null && _root is null && !_started, "reused goroutine not reset");
+        Id = id;
+        _entry = entry;
+        ParentId = parentId;
+        CreatedByMember = member;
+        CreatedByFile = file;
+        CreatedByLine = line;
+        Status = GoroutineStatus.Runnable;
+        WaitReason = WaitReason.None;
+        Context = new GoroutineSynchronizationContext(this);
+        _scheduled = 1; // it is about to be queued by its spawner
+    }
+
+    /// <summary>
+    /// Hands <paramref name="item"/> (an <see cref="Action"/> or <see cref="IGoroutineWorkItem"/>)
+    /// to the goroutine and makes it runnable if it was parked. Any thread.
+    /// </summary>
+    /// <remarks>Go: goready, and the netpoller's injectglist for foreign posts.</remarks>
+    public void Enqueue(object item)
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _next = item;
+            Scheduler.Instance.Ready(this);
+            return;
+        }
+
+        ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
+        posted.Enqueue(item);
+        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            Scheduler.Instance.Ready(this);
+        }
+    }
+
+    private ConcurrentQueue<object> CreatePostedQueue()
+    {
+        Interlocked.CompareExchange(ref _posted, new ConcurrentQueue<object>(), null);
+        return _posted;
+    }
+
+    /// <summary>
+    /// Records that the awaiting code is about to park with <paramref name="reason"/>; the
+    /// machine applies it when the step ends. The goroutine's own code only.
+    /// </summary>
+    /// <remarks>Go: gopark's reason.</remarks>
+    public void NoteParking(WaitReason reason) => _parkReason = reason;
+
+    /// <summary>
+    /// Makes <paramref name="continuation"/> the next work item and asks the machine to queue the
+    /// goroutine at the tail of the global queue when this step ends. The goroutine's own code only.
+    /// </summary>
+    /// <remarks>Go: gosched_m, and gopreempt_m at safe points.</remarks>
+    public void YieldWith(Action continuation)
+    {
+        Debug.Assert(_next is null, "a goroutine yields from inside its own step, whose item was already taken");
+        _next = continuation;
+        _yieldRequested = true;
+    }
+
+    /// <summary>Runs one work item of the goroutine. Its machine only, with the goroutine's context current.</summary>
+    public void RunStep()
+    {
+        object? item = _next;
+        _next = null;
+        try
+        {
+            if (item is null && !_started)
+            {
+                Start();
+            }
+            else
+            {
+                if (item is null)
+                {
+                    _posted?.TryDequeue(out item);
+                }
+
+                if (item is Action action)
+                {
+                    action();
+                }
+                else
+                {
+                    ((IGoroutineWorkItem?)item)?.Execute();
+                }
+            }
+        }
+#pragma warning disable CA1031 // Every exception that escapes a goroutine is a panic, reported by the scheduler.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _panic = ex;
+        }
+    }
+
+    private void Start()
+    {
+        _started = true;
+        Delegate entry = _entry!;
+        _entry = null;
+        Task? root = null;
+        switch (entry)
+        {
+            case Action action:
+                action();
+                return;
+            case Func<Task> taskEntry:
+                root = taskEntry() ?? throw new InvalidOperationException("A goroutine's function returned a null Task.");
+                break;
+            case Func<ValueTask> valueTaskEntry:
+                ValueTask valueTask = valueTaskEntry();
+                if (valueTask.IsCompletedSuccessfully)
+                {
+                    return;
+                }
+
+                root = valueTask.AsTask();
+                break;
+        }
+
+        if (root!.IsCompleted)
+        {
+            root.GetAwaiter().GetResult(); // throws, as a panic, if it failed
+            return;
+        }
+
+        // Captures this goroutine's context: a completion on this goroutine runs the no-op
+        // inline (the continuation sees the same context current); a completion elsewhere
+        // posts it here, so the machine notices the end at the end of that step.
+        _root = root;
+        root.GetAwaiter().UnsafeOnCompleted(s_wake);
+    }
+
+    /// <summary>What a machine does with a goroutine after one step.</summary>
+    public enum StepOutcome
+    {
+        /// <summary>The goroutine returned or panicked: free it.</summary>
+        Exited,
+
+        /// <summary>The goroutine yielded or was preempted: queue it globally.</summary>
+        Yielded,
+
+        /// <summary>More work arrived during the step: queue it locally.</summary>
+        MoreWork,
+
+        /// <summary>Parked: whoever enqueues work next makes it runnable.</summary>
+        Parked,
+    }
+
+    /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
+    public StepOutcome FinishStep()
+    {
+        if (_panic is not null || (_started && (_root is null || _root.IsCompleted)))
+        {
+            if (_panic is null && _root is { IsCompletedSuccessfully: false } root)
+            {
+                _panic = root.Exception?.InnerException ?? new TaskCanceledException(root);
+            }
+
+            return StepOutcome.Exited;
+        }
+
+        if (_yieldRequested)
+        {
+            _yieldRequested = false;
+            WasPreempted = PreemptRequested;
+            PreemptRequested = false;
+            Status = GoroutineStatus.Runnable;
+            return StepOutcome.Yielded;
+        }
+
+        Status = GoroutineStatus.Waiting;
+        WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
+        WaitSince = Stopwatch.GetTimestamp();
+        _parkReason = WaitReason.None;
+        Interlocked.Exchange(ref _scheduled, 0); // full fence: pairs with the Exchange in Enqueue
+        if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            Status = GoroutineStatus.Runnable;
+            WaitReason = WaitReason.None;
+            return StepOutcome.MoreWork;
+        }
+
+        return StepOutcome.Parked;
+    }
+
+    /// <summary>
+    /// Marks the goroutine dead and clears it for reuse, handing any leftover posted work
+    /// to orphan goroutines. Its machine only, after <see cref="StepOutcome.Exited"/>.
+    /// </summary>
+    /// <remarks>Go: goexit0.</remarks>
+    public void Exit()
+    {
+        Context!.Detach();
+        Status = GoroutineStatus.Dead;
+        ExitSignal?.Set();
+        ExitSignal = null;
+        if (_posted is not null)
+        {
+            while (_posted.TryDequeue(out object? orphan))
+            {
+                Scheduler.Instance.RunOrphan(orphan, Id);
+            }
+        }
+
+        Context = null;
+        _root = null;
+        _started = false;
+        _panic = null;
+        _entry = null;
+        _next = null;
+        _yieldRequested = false;
+        _parkReason = WaitReason.None;
+        PreemptRequested = false;
+        LockedMachine = null;
+        CreatedByMember = null;
+        CreatedByFile = null;
+    }
+
+    /// <summary>Marks the goroutine as running on a machine. Its machine only.</summary>
+    public void MarkRunning()
+    {
+        Status = GoroutineStatus.Running;
+        WaitReason = WaitReason.None;
+    }
+}

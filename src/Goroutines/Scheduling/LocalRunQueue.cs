@@ -1,0 +1,288 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// LocalRunQueue: a processor's runnable goroutines — Go's p.runq, p.runqhead,
+// p.runqtail and p.runnext.
+//
+// A ring of 256 slots (256, as Go and tokio) plus a one-slot `runNext`. The owning
+// processor pushes at the tail and pops at the head; thieves on other machines take
+// half of the ring from the head with one compare-and-swap. The head is therefore
+// moved only by CAS (owner and thieves race for it); the tail is written only by
+// the owner, with release semantics, after the slots it publishes.
+//
+// `runNext` holds the goroutine that the running goroutine just readied (or
+// spawned). It runs next and inherits the current time slice, so a pair of
+// goroutines that ping-pong stays on one processor with warm caches; sysmon's
+// preemption keeps such a pair from starving the rest (Go: runqput's `next`).
+//
+// Rejected: a lock per queue (every pop would take it; Go and tokio both show the
+// lock-free ring is worth its care); an unbounded queue (a hog spawning forever
+// would grow it without the overflow that hands half to the global queue).
+//
+// Invariants:
+// - tail - head <= Capacity, as unsigned arithmetic that wraps.
+// - Slots in [head, tail) are published: written before the release store of tail.
+// - Only the owner pushes; only the owner and TryStealInto move the head.
+internal sealed class LocalRunQueue
+{
+    /// <summary>Slots in the ring: 256, as Go and tokio.</summary>
+    public const int Capacity = 256;
+
+    private const uint Mask = Capacity - 1;
+
+    private readonly Goroutine?[] _ring = new Goroutine?[Capacity];
+
+    // Scratch space for TryPushOverflow: half a ring plus the goroutine being pushed. Owner only.
+    private readonly Goroutine?[] _overflowBatch = new Goroutine?[(Capacity / 2) + 1];
+
+    // Moved by CAS from the owner (TryPop) and thieves (TryGrab). Read with acquire.
+    private uint _head;
+
+    // Written by the owner only, with release (pairs with the acquire in TryGrab).
+    private uint _tail;
+
+    // Set by the owner; taken by the owner or, in the last round of stealing, by a thief (CAS both ways).
+    private Goroutine? _runNext;
+
+    /// <summary>Approximate number of queued goroutines, runNext included. Any thread.</summary>
+    public int Count
+    {
+        get
+        {
+            uint head = Volatile.Read(ref _head);
+            uint tail = Volatile.Read(ref _tail);
+            int ring = (int)(tail - head);
+            return (ring is < 0 or > Capacity ? 0 : ring) + (Volatile.Read(ref _runNext) is null ? 0 : 1);
+        }
+    }
+
+    /// <summary>Whether the queue looks empty (racy, as Go's runqempty). Any thread.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            // Read head, tail and runNext, then make sure tail did not move meanwhile: a
+            // push to runNext kicks the old runNext to the tail, so a naive read could
+            // miss both (Go: runqempty).
+            while (true)
+            {
+                uint head = Volatile.Read(ref _head);
+                uint tail = Volatile.Read(ref _tail);
+                Goroutine? next = Volatile.Read(ref _runNext);
+                if (tail == Volatile.Read(ref _tail))
+                {
+                    return head == tail && next is null;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="goroutine"/>; into runNext when <paramref name="next"/>, kicking
+    /// the previous occupant to the tail. When the ring is full, half of it and the
+    /// goroutine move to <paramref name="overflow"/> in one batch. Owner processor only.
+    /// </summary>
+    /// <remarks>Go: runqput.</remarks>
+    public void Push(Goroutine goroutine, bool next, Scheduler overflow)
+    {
+        if (next)
+        {
+            Goroutine? old = Interlocked.Exchange(ref _runNext, goroutine);
+            if (old is null)
+            {
+                return;
+            }
+
+            goroutine = old;
+        }
+
+        while (true)
+        {
+            uint head = Volatile.Read(ref _head); // acquire: pairs with the CAS of consumers
+            uint tail = _tail;
+            if (tail - head < Capacity)
+            {
+                _ring[tail & Mask] = goroutine;
+                Volatile.Write(ref _tail, tail + 1); // release: publishes the slot to thieves
+                return;
+            }
+
+            if (TryPushOverflow(goroutine, head, tail, overflow))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Moves half of a full ring plus <paramref name="goroutine"/> to the global queue. Owner only.</summary>
+    /// <remarks>Go: runqputslow.</remarks>
+    private bool TryPushOverflow(Goroutine goroutine, uint head, uint tail, Scheduler overflow)
+    {
+        // Copy first and link only after the CAS: until it succeeds, thieves may own these
+        // goroutines, run them and put them on free lists through the same SchedLink field.
+        uint n = (tail - head) / 2;
+        Debug.Assert(n == Capacity / 2, "overflow only from a full ring");
+        Goroutine?[] batch = _overflowBatch;
+        for (uint i = 0; i < n; i++)
+        {
+            batch[i] = _ring[(head + i) & Mask];
+        }
+
+        if (Interlocked.CompareExchange(ref _head, head + n, head) != head)
+        {
+            return false; // a thief took some; the ring has room again
+        }
+
+        batch[n] = goroutine;
+        for (uint i = 0; i < n; i++)
+        {
+            batch[i]!.SchedLink = batch[i + 1];
+        }
+
+        overflow.PutGlobalBatch(batch[0]!, goroutine, (int)n + 1);
+        Array.Clear(batch);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the next goroutine: runNext first (then <paramref name="inheritTime"/> is true),
+    /// else the head of the ring. Owner processor only.
+    /// </summary>
+    /// <remarks>Go: runqget.</remarks>
+    public Goroutine? TryPop(out bool inheritTime)
+    {
+        Goroutine? next = Volatile.Read(ref _runNext);
+        if (next is not null && Interlocked.CompareExchange(ref _runNext, null, next) == next)
+        {
+            inheritTime = true;
+            return next;
+        }
+
+        inheritTime = false;
+        while (true)
+        {
+            uint head = Volatile.Read(ref _head);
+            uint tail = _tail;
+            if (tail == head)
+            {
+                return null;
+            }
+
+            Goroutine? g = _ring[head & Mask];
+            if (Interlocked.CompareExchange(ref _head, head + 1, head) == head)
+            {
+                return g;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Steals about half of <paramref name="victim"/>'s goroutines into this queue and returns
+    /// one of them to run, or null. With <paramref name="stealRunNext"/>, an empty ring
+    /// yields the victim's runNext. Called by the owner of this queue.
+    /// </summary>
+    /// <remarks>Go: runqsteal.</remarks>
+    public Goroutine? TryStealInto(LocalRunQueue victim, bool stealRunNext)
+    {
+        uint tail = _tail;
+        uint n = victim.TryGrab(_ring, tail, stealRunNext);
+        if (n == 0)
+        {
+            return null;
+        }
+
+        n--;
+        Goroutine? g = _ring[(tail + n) & Mask];
+        if (n == 0)
+        {
+            return g;
+        }
+
+        Debug.Assert(tail - Volatile.Read(ref _head) + n < Capacity, "a steal overflowed the thief's ring");
+        Volatile.Write(ref _tail, tail + n); // release: publishes the stolen slots
+        return g;
+    }
+
+    /// <summary>
+    /// Copies half of this ring into <paramref name="batch"/> from <paramref name="batchHead"/>
+    /// and commits the take with one CAS of the head. Any thread.
+    /// </summary>
+    /// <remarks>Go: runqgrab.</remarks>
+    private uint TryGrab(Goroutine?[] batch, uint batchHead, bool stealRunNext)
+    {
+        while (true)
+        {
+            uint head = Volatile.Read(ref _head);
+            uint tail = Volatile.Read(ref _tail); // acquire: pairs with the owner's release in Push
+            uint n = tail - head;
+            n -= n / 2;
+            if (n == 0)
+            {
+                if (stealRunNext)
+                {
+                    Goroutine? next = Volatile.Read(ref _runNext);
+                    if (next is not null)
+                    {
+                        // The owner is likely about to run it; give it a moment first so a
+                        // ping-pong pair is not torn apart needlessly (Go sleeps 3 µs here).
+                        Thread.SpinWait(30);
+                        if (Interlocked.CompareExchange(ref _runNext, null, next) != next)
+                        {
+                            continue;
+                        }
+
+                        batch[batchHead & Mask] = next;
+                        return 1;
+                    }
+                }
+
+                return 0;
+            }
+
+            if (n > Capacity / 2)
+            {
+                continue; // read an inconsistent head and tail
+            }
+
+            for (uint i = 0; i < n; i++)
+            {
+                batch[(batchHead + i) & Mask] = _ring[(head + i) & Mask];
+            }
+
+            if (Interlocked.CompareExchange(ref _head, head + n, head) == head)
+            {
+                return n;
+            }
+        }
+    }
+
+    /// <summary>Removes every goroutine, runNext included, and returns them as a linked batch. Owner only.</summary>
+    public Goroutine? DrainAll(out Goroutine? last, out int count)
+    {
+        Goroutine? first = null;
+        last = null;
+        count = 0;
+        while (TryPop(out _) is { } g)
+        {
+            g.SchedLink = null;
+            if (last is null)
+            {
+                first = g;
+            }
+            else
+            {
+                last.SchedLink = g;
+            }
+
+            last = g;
+            count++;
+        }
+
+        return first;
+    }
+}

@@ -1,0 +1,363 @@
+// Licensed under the MIT License.
+
+using System.Diagnostics;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// The machines' scheduling loop: Go's schedule, findRunnable, stealWork, execute
+// and goexit0. See Scheduler.cs for the order of the search and the spinning
+// protocol.
+internal sealed partial class Scheduler
+{
+    // Every 61st tick the global queue goes first, so a pair of goroutines that keeps
+    // readying each other cannot starve it (61, as Go: a prime, to avoid patterns).
+    private const int GlobalQueueFairnessTicks = 61;
+
+    // Rounds of stealing over all processors before giving up (4, as Go's stealTries).
+    private const int StealRounds = 4;
+
+    /// <summary>The body of every machine thread. Never returns.</summary>
+    /// <remarks>Go: mstart1 and schedule.</remarks>
+    internal void RunMachine(Machine machine)
+    {
+        WaitForProcessor(machine);
+        while (true)
+        {
+            if (machine.Processor is null)
+            {
+                if (!TryAcquireIdleProcessor(machine))
+                {
+                    StopMachine(machine);
+                }
+
+                continue;
+            }
+
+            Goroutine? g = FindRunnable(machine, out bool inheritTime);
+            if (g is null)
+            {
+                continue;
+            }
+
+            if (machine.Spinning)
+            {
+                StopSpinning(machine);
+            }
+
+            if (g.LockedMachine is { } locked)
+            {
+                HandProcessorToLockedMachine(machine, locked);
+                continue;
+            }
+
+            Execute(machine, g, inheritTime);
+        }
+    }
+
+    /// <summary>
+    /// Finds a goroutine to run, or returns null after the machine lost or gave up its processor
+    /// (the caller loops). May park the machine. The machine holds a processor on entry.
+    /// </summary>
+    /// <remarks>Go: findRunnable.</remarks>
+    private Goroutine? FindRunnable(Machine machine, out bool inheritTime)
+    {
+        inheritTime = false;
+        Processor processor = machine.Processor!;
+        if (processor.Retiring)
+        {
+            Retire(machine, processor);
+            return null;
+        }
+
+        Goroutine? g;
+        if (processor.ScheduleTick % GlobalQueueFairnessTicks == 0 && Volatile.Read(ref _globalCount) > 0)
+        {
+            lock (_lock)
+            {
+                g = TakeGlobalLocked(processor, 1);
+            }
+
+            if (g is not null)
+            {
+                return g;
+            }
+        }
+
+        g = processor.RunQueue.TryPop(out inheritTime);
+        if (g is not null)
+        {
+            return g;
+        }
+
+        if (Volatile.Read(ref _globalCount) > 0)
+        {
+            lock (_lock)
+            {
+                g = TakeGlobalLocked(processor, 0);
+            }
+
+            if (g is not null)
+            {
+                return g;
+            }
+        }
+
+        // Spin (steal) only while fewer than half of the busy processors have a spinning machine.
+        if (machine.Spinning || 2 * Volatile.Read(ref _spinningMachines) < Volatile.Read(ref _maxProcs) - Volatile.Read(ref _idleProcessorCount))
+        {
+            if (!machine.Spinning)
+            {
+                machine.Spinning = true;
+                Interlocked.Increment(ref _spinningMachines);
+            }
+
+            g = StealWork(machine, processor);
+            if (g is not null)
+            {
+                return g;
+            }
+        }
+
+        // Nothing anywhere: give the processor back and sleep.
+        lock (_lock)
+        {
+            g = TakeGlobalLocked(processor, 0);
+            if (g is not null)
+            {
+                return g;
+            }
+
+            machine.Processor = null;
+            PutIdleProcessorLocked(processor);
+        }
+
+        if (machine.Spinning)
+        {
+            machine.Spinning = false;
+            Interlocked.Decrement(ref _spinningMachines); // full fence before the re-checks below
+            if (TryResumeSpinning(machine))
+            {
+                return null;
+            }
+        }
+
+        StopMachine(machine);
+        return null;
+    }
+
+    /// <summary>
+    /// The re-check of the delicate dance: after a machine stopped spinning, work that appeared
+    /// meanwhile in the global queue or any local queue must not be stranded.
+    /// </summary>
+    private bool TryResumeSpinning(Machine machine)
+    {
+        bool workSeen = Volatile.Read(ref _globalCount) > 0;
+        if (!workSeen)
+        {
+            foreach (Processor other in Processors)
+            {
+                if (other is not null && !other.RunQueue.IsEmpty)
+                {
+                    workSeen = true;
+                    break;
+                }
+            }
+        }
+
+        if (!workSeen || !TryAcquireIdleProcessor(machine))
+        {
+            return false;
+        }
+
+        machine.Spinning = true;
+        Interlocked.Increment(ref _spinningMachines);
+        return true;
+    }
+
+    /// <summary>A spinning machine found work: it stops spinning and, if it was the last spinner, wakes another.</summary>
+    /// <remarks>Go: resetspinning.</remarks>
+    private void StopSpinning(Machine machine)
+    {
+        machine.Spinning = false;
+        if (Interlocked.Decrement(ref _spinningMachines) == 0)
+        {
+            Wakep();
+        }
+    }
+
+    /// <summary>Tries to steal from other processors, in random order, for a few rounds.</summary>
+    /// <remarks>Go: stealWork.</remarks>
+    private Goroutine? StealWork(Machine machine, Processor processor)
+    {
+        Processor[] all = Processors;
+        int n = all.Length;
+        for (int round = 0; round < StealRounds; round++)
+        {
+            bool stealRunNext = round == StealRounds - 1;
+            int start = (int)(machine.NextRandom() % (uint)n);
+            for (int i = 0; i < n; i++)
+            {
+                Processor victim = all[(start + i) % n];
+                if (victim == processor || victim.Status == ProcessorStatus.Idle)
+                {
+                    continue;
+                }
+
+                Goroutine? g = processor.RunQueue.TryStealInto(victim.RunQueue, stealRunNext);
+                if (g is not null)
+                {
+                    processor.Steals++;
+                    return g;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one step of <paramref name="g"/> and files it according to the outcome.</summary>
+    /// <remarks>Go: execute, then the park, gosched and goexit paths.</remarks>
+    private void Execute(Machine machine, Goroutine g, bool inheritTime)
+    {
+        Processor processor = machine.Processor!;
+        if (!inheritTime)
+        {
+            processor.ScheduleTick++;
+        }
+
+        processor.StepTick++;
+        g.MarkRunning();
+        machine.RunningGoroutine = g;
+        SynchronizationContext.SetSynchronizationContext(g.Context);
+        machine.LeaveForStep();
+
+        g.RunStep();
+
+        bool owned = machine.ReturnFromStep();
+        SynchronizationContext.SetSynchronizationContext(null);
+        machine.RunningGoroutine = null;
+        Processor? current = owned ? processor : null;
+
+        switch (g.FinishStep())
+        {
+            case Goroutine.StepOutcome.Exited:
+                if (g.PanicException is { } panic)
+                {
+                    ReportPanic(g, panic);
+                }
+
+                ExitGoroutine(current, g);
+                break;
+            case Goroutine.StepOutcome.Yielded:
+                if (g.WasPreempted)
+                {
+                    CountPreemption(current);
+                }
+
+                PutGlobal(g);
+                Wakep();
+                break;
+            case Goroutine.StepOutcome.MoreWork:
+                if (current is not null)
+                {
+                    current.RunQueue.Push(g, next: false, this);
+                }
+                else
+                {
+                    PutGlobal(g);
+                    Wakep();
+                }
+
+                break;
+            case Goroutine.StepOutcome.Parked:
+                break;
+        }
+    }
+
+    private void CountPreemption(Processor? processor)
+    {
+        if (processor is not null)
+        {
+            processor.Preemptions++;
+        }
+        else
+        {
+            Interlocked.Increment(ref _offProcessorPreemptions);
+        }
+    }
+
+    /// <summary>Frees an exited goroutine to the processor's free list, or the global one.</summary>
+    /// <remarks>Go: goexit0 and gfput.</remarks>
+    private void ExitGoroutine(Processor? processor, Goroutine g)
+    {
+        g.Exit();
+        if (processor is null)
+        {
+            Interlocked.Increment(ref _exitedOffProcessor);
+            PutGlobalFree(g, g, 1);
+            return;
+        }
+
+        processor.Exited++;
+        Goroutine? spill = processor.PutFree(g, out Goroutine? spillLast, out int spillCount);
+        if (spill is not null)
+        {
+            PutGlobalFree(spill, spillLast!, spillCount);
+        }
+    }
+
+    /// <summary>
+    /// The machine picked a goroutine whose own machine waits in a blocking region's slow exit:
+    /// hand it this processor and stop (Go: startlockedm).
+    /// </summary>
+    private void HandProcessorToLockedMachine(Machine machine, Machine locked)
+    {
+        Processor processor = machine.Processor!;
+        machine.Processor = null;
+        lock (_lock)
+        {
+            processor.Owner = null;
+        }
+
+        Volatile.Write(ref locked.NextProcessor, processor);
+        locked.Parker.Unpark();
+        StopMachine(machine);
+    }
+
+    /// <summary>
+    /// Retires a processor beyond GOMAXPROCS: its queued and free goroutines go global, and the
+    /// machine looks for another processor or stops.
+    /// </summary>
+    /// <remarks>Go: procresize's destroy, done lazily by the owner instead of under stop-the-world.</remarks>
+    private void Retire(Machine machine, Processor processor)
+    {
+        Goroutine? first = processor.RunQueue.DrainAll(out Goroutine? last, out int count);
+        Goroutine? freeFirst = processor.TakeAllFree(out Goroutine? freeLast, out int freeCount);
+        machine.Processor = null;
+        lock (_lock)
+        {
+            if (first is not null)
+            {
+                PutGlobalBatchLocked(first, last!, count);
+            }
+
+            processor.Owner = null;
+            processor.Status = ProcessorStatus.Retired;
+        }
+
+        if (freeFirst is not null)
+        {
+            PutGlobalFree(freeFirst, freeLast!, freeCount);
+        }
+
+        if (machine.Spinning)
+        {
+            machine.Spinning = false;
+            Interlocked.Decrement(ref _spinningMachines);
+        }
+
+        Wakep();
+        Debug.Assert(machine.Processor is null, "retired processor dropped");
+    }
+}

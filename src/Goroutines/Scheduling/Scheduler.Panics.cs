@@ -1,0 +1,64 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// Panics and fatal errors. An exception that escapes a goroutine is a panic: it is
+// never lost. By default the runtime prints Go's report on stderr and ends the
+// process with exit code 2, as Go does; a program or a test may install a handler
+// instead (Go.SetPanicHandler), and then the runtime goes on.
+internal sealed partial class Scheduler
+{
+    private Action<GoroutinePanic>? _panicHandler;
+
+    /// <summary>Installs a panic handler (null restores the default) and returns the previous one.</summary>
+    public Action<GoroutinePanic>? SetPanicHandler(Action<GoroutinePanic>? handler) =>
+        Interlocked.Exchange(ref _panicHandler, handler);
+
+    private void ReportPanic(Goroutine g, Exception exception)
+    {
+        var report = new StringBuilder();
+        report.Append("panic: ").Append(exception).Append("\n\n");
+        AppendGoroutine(report, g, "running");
+        Deliver(new GoroutinePanic(exception, g.Id, $"panic: {exception.GetType().FullName}: {exception.Message}", report.ToString(), isFatal: false));
+    }
+
+    /// <summary>Reports a runtime fatal error (Go's <c>fatal error: ...</c>), which no recover could catch.</summary>
+    internal void Fatal(string detail, string message)
+    {
+        string report = $"{detail}\nfatal error: {message}\n";
+        Deliver(new GoroutinePanic(null, Goroutine.Current?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
+    }
+
+    private void Deliver(GoroutinePanic panic)
+    {
+        Action<GoroutinePanic>? handler = Volatile.Read(ref _panicHandler);
+        if (handler is not null)
+        {
+            handler(panic);
+            return;
+        }
+
+        Console.Error.Write(panic.Report);
+        Console.Error.Flush();
+        Environment.Exit(2);
+    }
+
+    /// <summary>Appends Go's goroutine header and creation site for <paramref name="g"/>.</summary>
+    internal static void AppendGoroutine(StringBuilder text, Goroutine g, string state)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [{state}]:\n");
+        if (g.ParentId != 0 || g.CreatedByMember is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"created by {g.CreatedByMember ?? "?"} in goroutine {g.ParentId}\n");
+            if (g.CreatedByFile is not null)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\t{g.CreatedByFile}:{g.CreatedByLine}\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,623 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// The scheduler: Go's GMP runtime (src/runtime/proc.go) for stackless goroutines.
+//
+// Vocabulary
+//   G  Goroutine: an async function and its scheduling state.
+//   M  Machine:   a dedicated OS thread that runs goroutines.
+//   P  Processor: the right to run goroutines, with a local run queue.
+//                 There are GOMAXPROCS of them; an M runs Gs only while it owns a P.
+//
+// What runs where
+//   A goroutine is stackless: its state is the chain of suspended async frames on
+//   the heap, and it suspends only at an await. A machine runs it one step at a
+//   time: the entry function up to its first incomplete await, then one
+//   continuation per readying. Readying never runs code inline: the readied G goes
+//   to the current P's runNext (inheriting the time slice, as in Go) or, from a
+//   thread with no P, to the global queue with a wake-up. So a chain of 10,000
+//   goroutines readying each other never dives down one thread's stack.
+//
+// The scheduling loop (RunMachine, FindRunnable), in Go's findRunnable order:
+//   1. every 61st schedule tick, one G from the global queue first (fairness);
+//   2. runNext, then the local ring;
+//   3. the global queue (a batch: up to len/GOMAXPROCS+1, at most half a ring);
+//   4. steal: 4 rounds over all Ps from a random start, half of a victim's ring,
+//      its runNext in the last round only;
+//   5. give the P back and park the M.
+//   Spinning Ms (looking for work to steal) are limited to half of the busy Ps. An M
+//   that finds work while spinning wakes another (wakep), so work spreads in a
+//   cascade without waking every M for every G.
+//
+// Parking and unparking workers (Go's "delicate dance"). When work is submitted,
+// Wakep starts a spinning M only if there is an idle P and no M is spinning
+// already. An M that stops spinning first decrements the spinning count (a full
+// fence), then re-checks the global queue and every local queue, so a submitter
+// that saw a spinning M and did not wake anyone cannot leave work stranded. Work
+// put on a local queue is never stranded anyway: its owner will run it.
+//
+// Hogs and blocking calls: SystemMonitor.cs. Ownership hand-off: Processor.cs.
+// Goroutine steps and readying: Goroutine.cs.
+//
+// Rejected: building on the .NET ThreadPool (its work items cannot be stolen
+// back, it has no runNext or hand-off, and its hill-climbing adds threads where Go
+// would hand off a P); running readied continuations inline (stack dives and
+// unfairness); one SynchronizationContext per machine (a post must reach the
+// goroutine that awaited, not the thread).
+//
+// Lock order: the scheduler lock (_lock, Go's sched.lock) protects the idle
+// processor and idle machine lists, the global run queue, the global free list,
+// the processor array and the machine count. Nothing else is acquired while it is
+// held, and no goroutine code ever runs under it.
+//
+// Invariants:
+// - A runnable goroutine is in exactly one run queue (a ring, a runNext slot, the
+//   global queue) or is being taken out of one by the machine that will run it.
+// - _idleProcessorCount, _globalCount and _idleMachineCount are written under _lock
+//   and read racily as hints.
+// - _spinningMachines counts machines with Spinning set, plus transient increments
+//   by Wakep that StartMachine consumes.
+internal sealed partial class Scheduler
+{
+    private static Scheduler? s_instance;
+
+    private readonly Lock _lock = new();
+
+    // ---- under _lock ----
+    private Processor[] _processors;
+    private Processor? _idleProcessors;
+    private Machine? _idleMachines;
+    private Goroutine? _globalHead;
+    private Goroutine? _globalTail;
+    private Goroutine? _globalFree;
+    private int _globalFreeCount;
+    private int _machineCount;
+
+    // ---- written under _lock, read racily ----
+    private int _maxProcs;
+    private int _idleProcessorCount;
+    private int _idleMachineCount;
+    private int _globalCount;
+
+    // ---- interlocked ----
+    private int _spinningMachines;
+    private long _nextGoroutineId;
+    private long _spawnedOffProcessor;
+    private long _exitedOffProcessor;
+    private long _handoffs;
+    private long _offProcessorPreemptions;
+
+    private int _maxThreads = 10_000;
+    private int _stackBytes = Machine.DefaultMaxStackBytes;
+
+    private readonly SystemMonitor _monitor;
+
+    private Scheduler(int maxProcs)
+    {
+        _maxProcs = maxProcs;
+        _processors = new Processor[maxProcs];
+        for (int i = maxProcs - 1; i >= 0; i--)
+        {
+            var processor = new Processor(i);
+            _processors[i] = processor;
+            PutIdleProcessorLocked(processor);
+        }
+
+        _machineCount = 1; // sysmon runs on a thread of its own, counted as Go counts it
+        _monitor = new SystemMonitor(this);
+    }
+
+    /// <summary>The process-wide scheduler, created and started on first use.</summary>
+    public static Scheduler Instance => Volatile.Read(ref s_instance) ?? CreateInstance();
+
+    private static Scheduler CreateInstance()
+    {
+        var scheduler = new Scheduler(MaxProcsFromEnvironment());
+        if (Interlocked.CompareExchange(ref s_instance, scheduler, null) is null)
+        {
+            scheduler._monitor.Start();
+        }
+
+        return s_instance!;
+    }
+
+    /// <summary>GOMAXPROCS from the environment variable when it is a positive integer, else the CPU count (as Go).</summary>
+    private static int MaxProcsFromEnvironment()
+    {
+        string? value = Environment.GetEnvironmentVariable("GOMAXPROCS");
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n
+            : Environment.ProcessorCount;
+    }
+
+    /// <summary>Current GOMAXPROCS.</summary>
+    public int MaxProcs => Volatile.Read(ref _maxProcs);
+
+    /// <summary>All processors ever created, retired ones included. Read racily.</summary>
+    internal Processor[] Processors => Volatile.Read(ref _processors);
+
+    internal int SpinningMachines => Volatile.Read(ref _spinningMachines);
+
+    internal int IdleProcessorCount => Volatile.Read(ref _idleProcessorCount);
+
+    internal int GlobalCount => Volatile.Read(ref _globalCount);
+
+    // ---------------------------------------------------------------- spawning and readying
+
+    /// <summary>Creates a goroutine running <paramref name="entry"/> and queues it. Any thread.</summary>
+    /// <remarks>Go: newproc.</remarks>
+    public Goroutine Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null)
+    {
+        Machine? machine = Machine.Current;
+        long parentId = machine?.RunningGoroutine?.Id ?? 0;
+        Processor? processor = machine?.EnterRuntime(out bool entered) ?? NoRuntime(out entered);
+        Goroutine g;
+        long id;
+        if (processor is not null)
+        {
+            g = processor.TryTakeFree() ?? TakeGlobalFree(processor) ?? new Goroutine();
+            id = processor.NextGoroutineId(ref _nextGoroutineId);
+            processor.Spawned++;
+        }
+        else
+        {
+            g = TakeGlobalFree(null) ?? new Goroutine();
+            id = Interlocked.Increment(ref _nextGoroutineId);
+            Interlocked.Increment(ref _spawnedOffProcessor);
+        }
+
+        g.Initialize(id, entry, parentId, member, file, line);
+        g.ExitSignal = exitSignal;
+        if (processor is not null)
+        {
+            processor.RunQueue.Push(g, next: true, this);
+            machine!.LeaveRuntime(entered);
+        }
+        else
+        {
+            PutGlobal(g);
+        }
+
+        Wakep();
+        return g;
+    }
+
+    private static Processor? NoRuntime(out bool entered)
+    {
+        entered = false;
+        return null;
+    }
+
+    /// <summary>
+    /// Queues a goroutine that just became runnable (its scheduled flag already won): into the
+    /// current processor's runNext, or the global queue from a thread without one. Any thread.
+    /// </summary>
+    /// <remarks>Go: ready.</remarks>
+    public void Ready(Goroutine g)
+    {
+        g.Status = GoroutineStatus.Runnable;
+        Machine? machine = Machine.Current;
+        if (machine is not null)
+        {
+            Processor? processor = machine.EnterRuntime(out bool entered);
+            if (processor is not null)
+            {
+                processor.RunQueue.Push(g, next: true, this);
+                machine.LeaveRuntime(entered);
+                Wakep();
+                return;
+            }
+        }
+
+        PutGlobal(g);
+        Wakep();
+    }
+
+    /// <summary>Runs work posted to an exited goroutine as a goroutine of its own.</summary>
+    public void RunOrphan(object item, long parentId)
+    {
+        Action entry = item is IGoroutineWorkItem work ? work.Execute : (Action)item;
+        Goroutine g = Spawn(entry, "(orphaned continuation)", null, 0);
+        g.ParentId = parentId;
+    }
+
+    // ---------------------------------------------------------------- the global run queue
+
+    /// <summary>Appends one goroutine to the global queue. Any thread.</summary>
+    /// <remarks>Go: globrunqput.</remarks>
+    public void PutGlobal(Goroutine g)
+    {
+        g.SchedLink = null;
+        lock (_lock)
+        {
+            PutGlobalBatchLocked(g, g, 1);
+        }
+    }
+
+    /// <summary>Appends a linked batch to the global queue. Any thread.</summary>
+    /// <remarks>Go: globrunqputbatch.</remarks>
+    public void PutGlobalBatch(Goroutine first, Goroutine last, int count)
+    {
+        lock (_lock)
+        {
+            PutGlobalBatchLocked(first, last, count);
+        }
+    }
+
+    private void PutGlobalBatchLocked(Goroutine first, Goroutine last, int count)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
+        last.SchedLink = null;
+        if (_globalTail is null)
+        {
+            _globalHead = first;
+        }
+        else
+        {
+            _globalTail.SchedLink = first;
+        }
+
+        _globalTail = last;
+        Volatile.Write(ref _globalCount, _globalCount + count);
+    }
+
+    /// <summary>
+    /// Takes a batch from the global queue for <paramref name="processor"/>: returns one to run
+    /// and moves the rest to its local ring. <paramref name="max"/> 0 means no extra limit.
+    /// </summary>
+    /// <remarks>Go: globrunqget. Scheduler lock must be held.</remarks>
+    private Goroutine? TakeGlobalLocked(Processor processor, int max)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
+        int count = _globalCount;
+        if (count == 0)
+        {
+            return null;
+        }
+
+        int n = Math.Min(count, (count / Math.Max(_maxProcs, 1)) + 1);
+        if (max > 0 && n > max)
+        {
+            n = max;
+        }
+
+        n = Math.Min(n, LocalRunQueue.Capacity / 2);
+        Volatile.Write(ref _globalCount, count - n);
+        Goroutine first = PopGlobalLocked();
+        for (int i = 1; i < n; i++)
+        {
+            processor.RunQueue.Push(PopGlobalLocked(), next: false, this);
+        }
+
+        return first;
+    }
+
+    private Goroutine PopGlobalLocked()
+    {
+        Goroutine g = _globalHead!;
+        _globalHead = g.SchedLink;
+        if (_globalHead is null)
+        {
+            _globalTail = null;
+        }
+
+        g.SchedLink = null;
+        return g;
+    }
+
+    // ---------------------------------------------------------------- free goroutines
+
+    // Takes a dead goroutine from the global free list, refilling the processor's list
+    // with up to 32 more (32, as Go's gfget).
+    private Goroutine? TakeGlobalFree(Processor? processor)
+    {
+        if (Volatile.Read(ref _globalFreeCount) == 0)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            Goroutine? g = _globalFree;
+            if (g is null)
+            {
+                return null;
+            }
+
+            _globalFree = g.SchedLink;
+            _globalFreeCount--;
+            g.SchedLink = null;
+            for (int i = 0; processor is not null && i < 32 && _globalFree is { } extra; i++)
+            {
+                _globalFree = extra.SchedLink;
+                _globalFreeCount--;
+                processor.PutFree(extra, out _, out _);
+            }
+
+            return g;
+        }
+    }
+
+    private void PutGlobalFree(Goroutine first, Goroutine last, int count)
+    {
+        lock (_lock)
+        {
+            last.SchedLink = _globalFree;
+            _globalFree = first;
+            _globalFreeCount += count;
+        }
+    }
+
+    // ---------------------------------------------------------------- idle processors and machines
+
+    private void PutIdleProcessorLocked(Processor processor)
+    {
+        Debug.Assert(processor.RunQueue.IsEmpty, "an idle processor has an empty run queue");
+        processor.Owner = null;
+        processor.Status = ProcessorStatus.Idle;
+        processor.IdleLink = _idleProcessors;
+        _idleProcessors = processor;
+        Volatile.Write(ref _idleProcessorCount, _idleProcessorCount + 1);
+    }
+
+    private Processor? TakeIdleProcessorLocked()
+    {
+        Processor? processor = _idleProcessors;
+        if (processor is not null)
+        {
+            _idleProcessors = processor.IdleLink;
+            processor.IdleLink = null;
+            Volatile.Write(ref _idleProcessorCount, _idleProcessorCount - 1);
+        }
+
+        return processor;
+    }
+
+    /// <summary>Gives <paramref name="machine"/> an idle processor if there is one. The machine's own thread.</summary>
+    internal bool TryAcquireIdleProcessor(Machine machine)
+    {
+        Processor? processor;
+        lock (_lock)
+        {
+            processor = TakeIdleProcessorLocked();
+        }
+
+        if (processor is null)
+        {
+            return false;
+        }
+
+        machine.Acquire(processor);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a spinning machine if there is an idle processor and no machine spins already.
+    /// Called whenever work appears.
+    /// </summary>
+    /// <remarks>Go: wakep.</remarks>
+    public void Wakep()
+    {
+        if (Volatile.Read(ref _idleProcessorCount) == 0
+            || Volatile.Read(ref _spinningMachines) != 0
+            || Interlocked.CompareExchange(ref _spinningMachines, 1, 0) != 0)
+        {
+            return;
+        }
+
+        StartMachine(null, spinning: true);
+    }
+
+    /// <summary>
+    /// Runs some machine on <paramref name="processor"/> (an idle one when null): wakes an idle
+    /// machine or creates one. With <paramref name="spinning"/>, the caller has already counted
+    /// the machine as spinning; if no processor can be had, the count is undone.
+    /// </summary>
+    /// <remarks>Go: startm.</remarks>
+    public void StartMachine(Processor? processor, bool spinning)
+    {
+        Machine? machine;
+        int id;
+        lock (_lock)
+        {
+            processor ??= TakeIdleProcessorLocked();
+            if (processor is null)
+            {
+                if (spinning)
+                {
+                    Interlocked.Decrement(ref _spinningMachines);
+                }
+
+                return;
+            }
+
+            machine = _idleMachines;
+            id = _machineCount;
+            if (machine is not null)
+            {
+                _idleMachines = machine.IdleLink;
+                machine.IdleLink = null;
+                Volatile.Write(ref _idleMachineCount, _idleMachineCount - 1);
+                machine.NextProcessor = processor;
+                machine.Spinning = spinning;
+            }
+            else if (id >= _maxThreads)
+            {
+                PutIdleProcessorLocked(processor);
+                if (spinning)
+                {
+                    Interlocked.Decrement(ref _spinningMachines);
+                }
+
+                processor = null;
+            }
+            else
+            {
+                _machineCount++;
+            }
+        }
+
+        if (machine is not null)
+        {
+            machine.Parker.Unpark();
+        }
+        else if (processor is not null)
+        {
+            new Machine(id, processor, spinning, Volatile.Read(ref _stackBytes), this).Start();
+        }
+        else
+        {
+            Fatal($"runtime: program exceeds {Volatile.Read(ref _maxThreads)}-thread limit", "thread exhaustion");
+        }
+    }
+
+    /// <summary>Parks <paramref name="machine"/> on the idle list until it is handed a processor.</summary>
+    /// <remarks>Go: stopm.</remarks>
+    private void StopMachine(Machine machine)
+    {
+        Debug.Assert(machine.Processor is null && !machine.Spinning, "a stopping machine holds nothing");
+        lock (_lock)
+        {
+            machine.IdleLink = _idleMachines;
+            _idleMachines = machine;
+            Volatile.Write(ref _idleMachineCount, _idleMachineCount + 1);
+        }
+
+        WaitForProcessor(machine);
+    }
+
+    /// <summary>Sleeps until a waker sets <see cref="Machine.NextProcessor"/>, then acquires it.</summary>
+    private static void WaitForProcessor(Machine machine)
+    {
+        Processor? processor;
+        while ((processor = Volatile.Read(ref machine.NextProcessor)) is null)
+        {
+            machine.Parker.Park();
+        }
+
+        machine.NextProcessor = null;
+        machine.Acquire(processor);
+    }
+
+    /// <summary>
+    /// Finds a machine for a processor that sysmon or its owner took away from a stuck owner:
+    /// one to run its work if it has some, else back to the idle list.
+    /// </summary>
+    /// <remarks>Go: handoffp.</remarks>
+    public void HandOff(Processor processor)
+    {
+        if (!processor.RunQueue.IsEmpty || Volatile.Read(ref _globalCount) > 0)
+        {
+            StartMachine(processor, spinning: false);
+            return;
+        }
+
+        if (Volatile.Read(ref _spinningMachines) + Volatile.Read(ref _idleProcessorCount) == 0
+            && Interlocked.CompareExchange(ref _spinningMachines, 1, 0) == 0)
+        {
+            StartMachine(processor, spinning: true);
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_globalCount == 0)
+            {
+                PutIdleProcessorLocked(processor);
+                return;
+            }
+        }
+
+        StartMachine(processor, spinning: false);
+    }
+
+    /// <summary>Hands off a processor that its owner gave up from inside a step (it won sysmon's request).</summary>
+    public void ReleaseTakenProcessor(Processor processor)
+    {
+        Interlocked.Increment(ref _handoffs);
+        lock (_lock)
+        {
+            processor.Owner = null;
+        }
+
+        HandOff(processor);
+    }
+
+    /// <summary>
+    /// Sysmon's side of the hand-off protocol (Processor.cs): takes <paramref name="processor"/>
+    /// from <paramref name="owner"/> if the owner is outside the runtime, and hands it off.
+    /// </summary>
+    /// <remarks>Go: retake's handoffp branch.</remarks>
+    internal bool TryRetake(Processor processor, Machine owner)
+    {
+        if (!processor.TryRequestHandoff())
+        {
+            return false;
+        }
+
+        Interlocked.MemoryBarrierProcessWide(); // step 2: orders the owner's InOwnerSection store against our request
+        if (owner.InOwnerSection || processor.Owner != owner || !processor.TryCompleteHandoff())
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (processor.Owner != owner || processor.Status is not (ProcessorStatus.Running or ProcessorStatus.Syscall))
+            {
+                return false; // it changed hands meanwhile; the next AcquireBy clears the state
+            }
+
+            processor.Owner = null;
+        }
+
+        Interlocked.Increment(ref _handoffs);
+        HandOff(processor);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    /// <summary>Sets the thread limit and returns the previous one.</summary>
+    /// <remarks>Go: debug.SetMaxThreads.</remarks>
+    public int SetMaxThreads(int threads)
+    {
+        lock (_lock)
+        {
+            int previous = _maxThreads;
+            _maxThreads = threads;
+            return previous;
+        }
+    }
+
+    /// <summary>Sets the reserved stack size of machines created from now on; returns the previous one.</summary>
+    /// <remarks>Go: debug.SetMaxStack.</remarks>
+    public int SetMaxStack(int bytes) => Interlocked.Exchange(ref _stackBytes, bytes);
+
+    /// <summary>Number of machine threads created, sysmon included.</summary>
+    internal int MachineCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _machineCount;
+            }
+        }
+    }
+
+    internal int IdleMachineCount => Volatile.Read(ref _idleMachineCount);
+
+    internal long Handoffs => Interlocked.Read(ref _handoffs);
+
+    internal long SpawnedOffProcessor => Interlocked.Read(ref _spawnedOffProcessor);
+
+    internal long ExitedOffProcessor => Interlocked.Read(ref _exitedOffProcessor);
+
+    internal long OffProcessorPreemptions => Interlocked.Read(ref _offProcessorPreemptions);
+}

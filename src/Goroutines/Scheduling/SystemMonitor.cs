@@ -1,0 +1,192 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// SystemMonitor: Go's sysmon, a thread without a processor that watches the
+// processors and takes action where a goroutine will not give its processor back.
+//
+// Its pace: a nap of 20 µs while it keeps finding things to do; after 50 idle
+// rounds the nap doubles each round up to 10 ms (all three numbers as Go's sysmon).
+// The naps use the C library's usleep where there is one, because .NET's timed
+// waits count in milliseconds.
+//
+// Each round, for every processor (Go: retake):
+//   Running  - its schedule tick has not moved for 10 ms: set the running
+//              goroutine's preempt flag; every runtime safe point honours it by
+//              queueing the goroutine at the tail of the global queue.
+//              Its step tick has not moved for 10 ms either and the flag was set in
+//              an earlier round, and there is other work: the goroutine never
+//              reaches a safe point (a tight loop, Thread.Sleep, a synchronous read).
+//              Hand the processor to another machine (Scheduler.TryRetake); the
+//              stuck machine finds it gone when its step ends, and stops.
+//   Syscall  - in the same blocking region for 20 µs or more, and there is other
+//              work, or nobody spinning or idle to take it, or 10 ms have passed:
+//              hand the processor off likewise.
+//
+// Rejected: timer-driven checks per processor (a .NET Timer per processor fires on
+// the thread pool, which a CPU hog may starve); hard preemption (the CLR offers
+// no safe way to interrupt a thread at an arbitrary point).
+//
+// Invariants:
+// - Only this thread writes the Sysmon* fields of processors.
+// - It never holds a processor and never runs goroutine code.
+internal sealed partial class SystemMonitor
+{
+    // Nap bounds (20 µs and 10 ms, as Go's sysmon).
+    private static readonly long MinNapMicroseconds = 20;
+    private static readonly long MaxNapMicroseconds = 10_000;
+
+    // Idle rounds before the nap starts doubling (50, as Go).
+    private const int IdleRoundsBeforeBackoff = 50;
+
+    // A processor whose goroutine has run this long without a scheduling tick is preempted (10 ms, as Go's forcePreemptNS).
+    private static readonly long ForcePreemptTicks = Stopwatch.Frequency / 100;
+
+    // A blocking region older than this loses its processor when there is other work (20 µs, as Go's retake).
+    private static readonly long SyscallRetakeTicks = Stopwatch.Frequency / 50_000;
+
+    private readonly Scheduler _scheduler;
+    private readonly Thread _thread;
+
+    public SystemMonitor(Scheduler scheduler)
+    {
+        _scheduler = scheduler;
+        _thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = "goroutines sysmon" };
+    }
+
+    /// <summary>Starts the monitor thread.</summary>
+    public void Start() => _thread.Start();
+
+    private void Run()
+    {
+        long nap = MinNapMicroseconds;
+        int idleRounds = 0;
+        while (true)
+        {
+            if (idleRounds == 0)
+            {
+                nap = MinNapMicroseconds;
+            }
+            else if (idleRounds > IdleRoundsBeforeBackoff)
+            {
+                nap = Math.Min(nap * 2, MaxNapMicroseconds);
+            }
+
+            Nap(nap);
+            idleRounds = Retake(Stopwatch.GetTimestamp()) ? 0 : idleRounds + 1;
+        }
+    }
+
+    /// <summary>One round over all processors. Returns whether it did anything.</summary>
+    /// <remarks>Go: retake.</remarks>
+    private bool Retake(long now)
+    {
+        bool acted = false;
+        foreach (Processor processor in _scheduler.Processors)
+        {
+            Machine? owner = processor.Owner;
+            switch (processor.Status)
+            {
+                case ProcessorStatus.Running when owner is not null:
+                    acted |= WatchRunning(processor, owner, now);
+                    break;
+                case ProcessorStatus.Syscall when owner is not null:
+                    acted |= WatchBlockingRegion(processor, owner, now);
+                    break;
+                default:
+                    processor.SysmonPreempted = false;
+                    break;
+            }
+        }
+
+        return acted;
+    }
+
+    private bool WatchRunning(Processor processor, Machine owner, long now)
+    {
+        uint tick = Volatile.Read(ref processor.ScheduleTick);
+        if (tick != processor.SysmonTick)
+        {
+            processor.SysmonTick = tick;
+            processor.SysmonTickSince = now;
+            processor.SysmonPreempted = false;
+        }
+
+        uint step = Volatile.Read(ref processor.StepTick);
+        if (step != processor.SysmonStepTick)
+        {
+            processor.SysmonStepTick = step;
+            processor.SysmonStepSince = now;
+        }
+
+        if (now - processor.SysmonTickSince < ForcePreemptTicks)
+        {
+            return false;
+        }
+
+        if (!processor.SysmonPreempted)
+        {
+            processor.SysmonPreempted = true;
+            if (owner.RunningGoroutine is { } g)
+            {
+                g.PreemptRequested = true;
+            }
+
+            return true;
+        }
+
+        bool stepStuck = now - processor.SysmonStepSince >= ForcePreemptTicks;
+        return stepStuck
+            && !owner.InOwnerSection
+            && (!processor.RunQueue.IsEmpty || _scheduler.GlobalCount > 0)
+            && _scheduler.TryRetake(processor, owner);
+    }
+
+    private bool WatchBlockingRegion(Processor processor, Machine owner, long now)
+    {
+        uint tick = Volatile.Read(ref processor.SyscallTick);
+        if (tick != processor.SysmonSyscallTick)
+        {
+            processor.SysmonSyscallTick = tick;
+            processor.SysmonSyscallSince = now;
+            return false;
+        }
+
+        long inRegion = now - processor.SysmonSyscallSince;
+        if (inRegion < SyscallRetakeTicks)
+        {
+            return false;
+        }
+
+        // Keep it while nothing needs it: no local work, somebody else spinning or idle to
+        // pick up new work, and the region is younger than 10 ms (Go's retake).
+        if (processor.RunQueue.IsEmpty
+            && _scheduler.GlobalCount == 0
+            && _scheduler.SpinningMachines + _scheduler.IdleProcessorCount > 0
+            && inRegion < ForcePreemptTicks)
+        {
+            return false;
+        }
+
+        return _scheduler.TryRetake(processor, owner);
+    }
+
+    private static void Nap(long microseconds)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Thread.Sleep(TimeSpan.FromMicroseconds(Math.Max(microseconds, 1000)));
+            return;
+        }
+
+        _ = Usleep((uint)microseconds);
+    }
+
+    [LibraryImport("libc", EntryPoint = "usleep")]
+    private static partial int Usleep(uint microseconds);
+}
