@@ -75,6 +75,15 @@ internal sealed class Goroutine
     /// <summary>Link in the global run queue, a batch, or a free list. Written by whoever holds the list.</summary>
     public Goroutine? SchedLink;
 
+    /// <summary>In the first goroutine of a batch in a <see cref="GoroutineBatchQueue"/>: the batch's last goroutine.</summary>
+    public Goroutine? BatchTail;
+
+    /// <summary>In the first goroutine of a batch: the number of goroutines in it.</summary>
+    public int BatchCount;
+
+    /// <summary>In the first goroutine of a batch: the first goroutine of the next batch.</summary>
+    public Goroutine? NextBatch;
+
     /// <summary>Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.</summary>
     public volatile bool PreemptRequested;
 

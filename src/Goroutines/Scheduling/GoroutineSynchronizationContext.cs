@@ -22,12 +22,12 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - _goroutine is non-null from spawn until the goroutine exits, then null forever.
-// - Post and Detach exclude each other (_lock), so no post lands in a dead goroutine.
+// - Post and Detach exclude each other (the goroutine object's monitor), so no post
+//   lands in a dead goroutine. The monitor, not a lock object of our own: one context
+//   is made per spawn, and a thin lock in the goroutine's header costs no allocation.
 internal sealed class GoroutineSynchronizationContext : SynchronizationContext
 {
-    private readonly Lock _lock = new();
-
-    // Written under _lock by Detach; read under _lock by Post and racily by Goroutine.
+    // Written by Detach under the goroutine's monitor; read under it by Post, racily elsewhere.
     private Goroutine? _goroutine;
 
     private readonly long _goroutineId;
@@ -46,12 +46,15 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
     {
         ArgumentNullException.ThrowIfNull(d);
         var item = new PostedCallback(d, state);
-        lock (_lock)
+        if (Volatile.Read(ref _goroutine) is { } goroutine)
         {
-            if (_goroutine is { } goroutine)
+            lock (goroutine)
             {
-                goroutine.Enqueue(item);
-                return;
+                if (_goroutine == goroutine)
+                {
+                    goroutine.Enqueue(item);
+                    return;
+                }
             }
         }
 
@@ -106,9 +109,13 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
     /// <summary>Detaches the exited goroutine: later posts run as orphans. Its machine only.</summary>
     public void Detach()
     {
-        lock (_lock)
+        Goroutine? goroutine = _goroutine;
+        if (goroutine is not null)
         {
-            _goroutine = null;
+            lock (goroutine)
+            {
+                _goroutine = null;
+            }
         }
     }
 }

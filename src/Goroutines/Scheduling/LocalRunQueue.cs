@@ -49,6 +49,9 @@ internal sealed class LocalRunQueue
     // Set by the owner; taken by the owner or, in the last round of stealing, by a thief (CAS both ways).
     private Goroutine? _runNext;
 
+    /// <summary>The head position; it moves whenever the owner or a thief takes from the ring. Any thread.</summary>
+    public uint Head => Volatile.Read(ref _head);
+
     /// <summary>Approximate number of queued goroutines, runNext included. Any thread.</summary>
     public int Count
     {

@@ -111,6 +111,12 @@ internal sealed class Processor
     /// <summary>When sysmon first saw <see cref="SysmonStepTick"/>.</summary>
     public long SysmonStepSince;
 
+    /// <summary>Run-queue head position sysmon saw last.</summary>
+    public uint SysmonQueueHead;
+
+    /// <summary>When sysmon first saw <see cref="SysmonQueueHead"/>: how long nobody has taken from the queue.</summary>
+    public long SysmonQueueHeadSince;
+
     /// <summary>Whether sysmon already asked the current goroutine to yield.</summary>
     public bool SysmonPreempted;
 
@@ -231,6 +237,14 @@ internal sealed class Processor
         }
 
         return TakeFreeBatch(LocalFreeLimit / 2, out spillLast, out spillCount);
+    }
+
+    /// <summary>Adopts a chain of free goroutines (linked through SchedLink) as the free list. Owner only, with an empty list.</summary>
+    public void AdoptFree(Goroutine first, int count)
+    {
+        Debug.Assert(_free is null, "adopting over a non-empty free list");
+        _free = first;
+        _freeCount = count;
     }
 
     /// <summary>Removes every free goroutine as a batch (used when the processor retires). Owner only.</summary>

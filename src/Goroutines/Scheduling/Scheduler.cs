@@ -72,10 +72,8 @@ internal sealed partial class Scheduler
     private Processor[] _processors;
     private Processor? _idleProcessors;
     private Machine? _idleMachines;
-    private Goroutine? _globalHead;
-    private Goroutine? _globalTail;
-    private Goroutine? _globalFree;
-    private int _globalFreeCount;
+    private GoroutineBatchQueue _globalQueue;
+    private GoroutineBatchQueue _globalFree;
     private int _machineCount;
 
     // ---- written under _lock, read racily ----
@@ -83,6 +81,8 @@ internal sealed partial class Scheduler
     private int _idleProcessorCount;
     private int _idleMachineCount;
     private int _globalCount;
+    private long _globalTaken;
+    private int _globalFreeCount;
 
     // ---- interlocked ----
     private int _spinningMachines;
@@ -146,6 +146,9 @@ internal sealed partial class Scheduler
     internal int IdleProcessorCount => Volatile.Read(ref _idleProcessorCount);
 
     internal int GlobalCount => Volatile.Read(ref _globalCount);
+
+    /// <summary>Goroutines ever taken from the global queue; sysmon watches it move.</summary>
+    internal long GlobalTaken => Volatile.Read(ref _globalTaken);
 
     // ---------------------------------------------------------------- spawning and readying
 
@@ -252,68 +255,76 @@ internal sealed partial class Scheduler
     private void PutGlobalBatchLocked(Goroutine first, Goroutine last, int count)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
-        last.SchedLink = null;
-        if (_globalTail is null)
-        {
-            _globalHead = first;
-        }
-        else
-        {
-            _globalTail.SchedLink = first;
-        }
-
-        _globalTail = last;
-        Volatile.Write(ref _globalCount, _globalCount + count);
+        _globalQueue.Put(first, last, count);
+        Volatile.Write(ref _globalCount, _globalQueue.Count);
     }
 
     /// <summary>
-    /// Takes a batch from the global queue for <paramref name="processor"/>: returns one to run
-    /// and moves the rest to its local ring. <paramref name="max"/> 0 means no extra limit.
+    /// Takes goroutines from the global queue for <paramref name="processor"/>: with
+    /// <paramref name="max"/> 1 just one, else whole batches up to len/GOMAXPROCS+1 (at most half
+    /// a ring). Returns one to run; the rest go to the processor's ring after the lock is released.
     /// </summary>
-    /// <remarks>Go: globrunqget. Scheduler lock must be held.</remarks>
-    private Goroutine? TakeGlobalLocked(Processor processor, int max)
+    /// <remarks>Go: globrunqget.</remarks>
+    private Goroutine? TakeGlobal(Processor processor, int max)
+    {
+        Goroutine? first;
+        int count;
+        lock (_lock)
+        {
+            first = TakeGlobalLocked(max, out count);
+        }
+
+        return first is null ? null : SpreadBatch(processor, first, count);
+    }
+
+    /// <summary>The locked half of <see cref="TakeGlobal"/>: detaches a chain. Scheduler lock must be held.</summary>
+    private Goroutine? TakeGlobalLocked(int max, out int count)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
-        int count = _globalCount;
-        if (count == 0)
+        int queued = _globalQueue.Count;
+        count = 0;
+        if (queued == 0)
         {
             return null;
         }
 
-        int n = Math.Min(count, (count / Math.Max(_maxProcs, 1)) + 1);
-        if (max > 0 && n > max)
+        Goroutine? first;
+        if (max == 1)
         {
-            n = max;
+            first = _globalQueue.TakeOne();
+            count = 1;
+        }
+        else
+        {
+            int limit = Math.Min((queued / Math.Max(_maxProcs, 1)) + 1, LocalRunQueue.Capacity / 2);
+            first = _globalQueue.TakeBatches(limit, out _, out count);
         }
 
-        n = Math.Min(n, LocalRunQueue.Capacity / 2);
-        Volatile.Write(ref _globalCount, count - n);
-        Goroutine first = PopGlobalLocked();
-        for (int i = 1; i < n; i++)
+        Volatile.Write(ref _globalCount, _globalQueue.Count);
+        Volatile.Write(ref _globalTaken, _globalTaken + count);
+        return first;
+    }
+
+    /// <summary>Returns the first goroutine of a taken chain and pushes the rest into the processor's ring. Owner only.</summary>
+    private Goroutine SpreadBatch(Processor processor, Goroutine first, int count)
+    {
+        Goroutine? g = first.SchedLink;
+        first.SchedLink = null;
+        for (int i = 1; i < count; i++)
         {
-            processor.RunQueue.Push(PopGlobalLocked(), next: false, this);
+            Goroutine next = g!;
+            g = next.SchedLink;
+            next.SchedLink = null;
+            processor.RunQueue.Push(next, next: false, this);
         }
 
         return first;
     }
 
-    private Goroutine PopGlobalLocked()
-    {
-        Goroutine g = _globalHead!;
-        _globalHead = g.SchedLink;
-        if (_globalHead is null)
-        {
-            _globalTail = null;
-        }
-
-        g.SchedLink = null;
-        return g;
-    }
-
     // ---------------------------------------------------------------- free goroutines
 
-    // Takes a dead goroutine from the global free list, refilling the processor's list
-    // with up to 32 more (32, as Go's gfget).
+    // Takes a dead goroutine from the global free list; on a processor, adopts a whole batch
+    // (up to 32, as Go's gfget) as its local free list.
     private Goroutine? TakeGlobalFree(Processor? processor)
     {
         if (Volatile.Read(ref _globalFreeCount) == 0)
@@ -321,35 +332,29 @@ internal sealed partial class Scheduler
             return null;
         }
 
+        Goroutine? first;
+        int count = 1;
         lock (_lock)
         {
-            Goroutine? g = _globalFree;
-            if (g is null)
-            {
-                return null;
-            }
-
-            _globalFree = g.SchedLink;
-            _globalFreeCount--;
-            g.SchedLink = null;
-            for (int i = 0; processor is not null && i < 32 && _globalFree is { } extra; i++)
-            {
-                _globalFree = extra.SchedLink;
-                _globalFreeCount--;
-                processor.PutFree(extra, out _, out _);
-            }
-
-            return g;
+            first = processor is null ? _globalFree.TakeOne() : _globalFree.TakeBatches(32, out _, out count);
+            Volatile.Write(ref _globalFreeCount, _globalFree.Count);
         }
+
+        if (first is not null && count > 1)
+        {
+            processor!.AdoptFree(first.SchedLink!, count - 1);
+            first.SchedLink = null;
+        }
+
+        return first;
     }
 
     private void PutGlobalFree(Goroutine first, Goroutine last, int count)
     {
         lock (_lock)
         {
-            last.SchedLink = _globalFree;
-            _globalFree = first;
-            _globalFreeCount += count;
+            _globalFree.Put(first, last, count);
+            Volatile.Write(ref _globalFreeCount, _globalFree.Count);
         }
     }
 

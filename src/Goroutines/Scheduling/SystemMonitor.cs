@@ -20,10 +20,14 @@ namespace Goroutines.Scheduling;
 //              goroutine's preempt flag; every runtime safe point honours it by
 //              queueing the goroutine at the tail of the global queue.
 //              Its step tick has not moved for 10 ms either and the flag was set in
-//              an earlier round, and there is other work: the goroutine never
-//              reaches a safe point (a tight loop, Thread.Sleep, a synchronous read).
-//              Hand the processor to another machine (Scheduler.TryRetake); the
-//              stuck machine finds it gone when its step ends, and stops.
+//              an earlier round: the goroutine never reaches a safe point (a tight
+//              loop, Thread.Sleep, a synchronous read). If work starves meanwhile —
+//              its own run queue, or the global queue, non-empty and nobody has
+//              taken from it for 10 ms — hand the processor to another machine
+//              (Scheduler.TryRetake); the stuck machine finds it gone when its step
+//              ends, and stops. While other machines steal from the queue, the
+//              stuck goroutine keeps its processor: a goroutine spawning a million
+//              others in one step feeds them on, instead of losing its run queue.
 //   Syscall  - in the same blocking region for 20 µs or more, and there is other
 //              work, or nobody spinning or idle to take it, or 10 ms have passed:
 //              hand the processor off likewise.
@@ -52,6 +56,10 @@ internal sealed partial class SystemMonitor
 
     private readonly Scheduler _scheduler;
     private readonly Thread _thread;
+
+    // Progress of the global queue as last seen: how many were ever taken, and since when.
+    private long _globalTaken;
+    private long _globalTakenSince;
 
     public SystemMonitor(Scheduler scheduler)
     {
@@ -86,6 +94,13 @@ internal sealed partial class SystemMonitor
     /// <remarks>Go: retake.</remarks>
     private bool Retake(long now)
     {
+        long taken = _scheduler.GlobalTaken;
+        if (taken != _globalTaken)
+        {
+            _globalTaken = taken;
+            _globalTakenSince = now;
+        }
+
         bool acted = false;
         foreach (Processor processor in _scheduler.Processors)
         {
@@ -140,10 +155,19 @@ internal sealed partial class SystemMonitor
             return true;
         }
 
+        uint head = processor.RunQueue.Head;
+        if (head != processor.SysmonQueueHead)
+        {
+            processor.SysmonQueueHead = head;
+            processor.SysmonQueueHeadSince = now;
+        }
+
         bool stepStuck = now - processor.SysmonStepSince >= ForcePreemptTicks;
+        bool localStarving = !processor.RunQueue.IsEmpty && now - processor.SysmonQueueHeadSince >= ForcePreemptTicks;
+        bool globalStarving = _scheduler.GlobalCount > 0 && now - _globalTakenSince >= ForcePreemptTicks;
         return stepStuck
+            && (localStarving || globalStarving)
             && !owner.InOwnerSection
-            && (!processor.RunQueue.IsEmpty || _scheduler.GlobalCount > 0)
             && _scheduler.TryRetake(processor, owner);
     }
 

@@ -1,0 +1,69 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+using Goroutines.Workloads.Support;
+using Goroutines.Workloads.Workloads;
+
+namespace Goroutines.Workloads;
+
+/// <summary>
+/// Runs the reference workloads of WORKLOADS.md on this runtime or on plain .NET and prints one
+/// figure per line, <c>name value unit</c>, with the names of the Go reference programs.
+/// </summary>
+/// <example><c>dotnet run -c Release --project benchmarks/Goroutines.Workloads -- spawn --runtime dotnet -n 100000</c></example>
+internal static class Program
+{
+    private static readonly (string Name, string Id, Action<WorkloadArguments> Run)[] s_workloads =
+    [
+        ("spawn", "w1", SpawnWorkload.Run),
+        ("fairness", "w10", FairnessWorkload.Run),
+        ("yield", "w12", YieldWorkload.Run),
+    ];
+
+    private static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            return Usage();
+        }
+
+        if (args[0] == "list")
+        {
+            foreach (var workload in s_workloads)
+            {
+                Console.WriteLine(workload.Name);
+            }
+
+            return 0;
+        }
+
+        string requested = args[0].ToLowerInvariant();
+        var match = s_workloads.FirstOrDefault(w => w.Name == requested || w.Id == requested || w.Id == requested.Replace("w0", "w", StringComparison.Ordinal));
+        if (match.Run is null)
+        {
+            Console.Error.WriteLine($"unknown workload '{args[0]}'");
+            return Usage();
+        }
+
+        try
+        {
+            match.Run(WorkloadArguments.Parse(args.Skip(1).ToList()));
+            return 0;
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: Goroutines.Workloads <workload> [--runtime goroutines|dotnet] [flags of the Go reference program]");
+        Console.Error.WriteLine("workloads: " + string.Join(' ', s_workloads.Select(w => $"{w.Name}({w.Id})")));
+        return 2;
+    }
+}

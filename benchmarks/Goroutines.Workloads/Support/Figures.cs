@@ -1,0 +1,112 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+
+namespace Goroutines.Workloads.Support;
+
+/// <summary>
+/// Printing figures as the Go reference programs do (<c>name value unit</c>, one per line) and
+/// the measurements they share: RSS from /proc/self/status, CPU time, percentiles.
+/// </summary>
+internal static class Figures
+{
+    /// <summary>While true (the warm-up pass), figures are not printed.</summary>
+    public static bool Quiet { get; set; }
+
+    /// <summary>Prints a figure with one decimal, as Go's <c>emit</c>.</summary>
+    public static void Emit(string name, double value, string unit)
+    {
+        if (!Quiet)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {value:F1} {unit}"));
+        }
+    }
+
+    /// <summary>Prints an integer figure, as Go's <c>emitInt</c>.</summary>
+    public static void EmitInt(string name, long value, string unit)
+    {
+        if (!Quiet)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {value} {unit}"));
+        }
+    }
+
+    /// <summary>Runs <paramref name="pass"/> once with figures suppressed, when enabled.</summary>
+    public static void Warmup(bool enabled, Action pass)
+    {
+        if (!enabled)
+        {
+            return;
+        }
+
+        Quiet = true;
+        pass();
+        Quiet = false;
+    }
+
+    /// <summary>Nanoseconds per operation.</summary>
+    public static double NanosecondsPer(TimeSpan elapsed, long operations) => elapsed.TotalNanoseconds / operations;
+
+    /// <summary>A field of /proc/self/status in KiB (VmRSS, VmHWM), after a full collection where asked.</summary>
+    public static long ProcStatusKiB(string field)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"field {field} not found in /proc/self/status");
+    }
+
+    /// <summary>Forces a full, compacting collection, as Go's <c>runtime.GC()</c> before reading RSS.</summary>
+    public static void FullCollect()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    /// <summary>User plus system CPU time of the process so far.</summary>
+    public static TimeSpan CpuTime() => Process.GetCurrentProcess().TotalProcessorTime;
+
+    /// <summary>Nearest-rank percentile of an ascending-sorted array, as the Go reference computes it.</summary>
+    public static double Percentile(double[] sorted, double p)
+    {
+        if (sorted.Length == 0)
+        {
+            return 0;
+        }
+
+        int rank = (int)((p / 100 * sorted.Length) + 0.999999) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>
+/// Counts down completions and signals once when the last one arrives: the workloads' stand-in
+/// for a WaitGroup whose Add happens up front. Awaiting it suspends the waiter without a thread.
+/// </summary>
+internal sealed class Countdown(int count)
+{
+    private readonly System.Threading.Tasks.TaskCompletionSource _done = new(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _remaining = count;
+
+    /// <summary>Completes when <see cref="Signal"/> has been called <c>count</c> times.</summary>
+    public System.Threading.Tasks.Task Task => _done.Task;
+
+    /// <summary>One completion.</summary>
+    public void Signal()
+    {
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            _done.SetResult();
+        }
+    }
+}
