@@ -22,13 +22,19 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - _goroutine is non-null from spawn until the goroutine exits, then null forever.
-// - Post and Detach exclude each other (the goroutine object's monitor), so no post
-//   lands in a dead goroutine. The monitor, not a lock object of our own: one context
-//   is made per spawn, and a thin lock in the goroutine's header costs no allocation.
+// - No post lands in a dead goroutine. Post counts itself in flight, then reads the
+//   goroutine; Detach clears the goroutine, then waits until no post is in flight.
+//   Both first write, then read, with full fences between (a Dekker pair): a post
+//   that saw the goroutine finishes its Enqueue before Detach returns and the
+//   machine drains the leftovers. Rejected: a lock (two interlocked operations on
+//   every goroutine's exit, for posts that almost never race with it).
 internal sealed class GoroutineSynchronizationContext : SynchronizationContext
 {
-    // Written by Detach under the goroutine's monitor; read under it by Post, racily elsewhere.
+    // Cleared once by Detach; read by Post (see the invariants).
     private Goroutine? _goroutine;
+
+    // Posts between their increment and decrement (see the invariants).
+    private int _postsInFlight;
 
     private readonly long _goroutineId;
 
@@ -46,16 +52,13 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
     {
         ArgumentNullException.ThrowIfNull(d);
         var item = new PostedCallback(d, state);
-        if (Volatile.Read(ref _goroutine) is { } goroutine)
+        Interlocked.Increment(ref _postsInFlight); // full fence: pairs with the Exchange in Detach
+        Goroutine? goroutine = Volatile.Read(ref _goroutine);
+        goroutine?.Enqueue(item);
+        Interlocked.Decrement(ref _postsInFlight);
+        if (goroutine is not null)
         {
-            lock (goroutine)
-            {
-                if (_goroutine == goroutine)
-                {
-                    goroutine.Enqueue(item);
-                    return;
-                }
-            }
+            return;
         }
 
         Scheduler.Instance.RunOrphan(item, _goroutineId);
@@ -109,13 +112,11 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
     /// <summary>Detaches the exited goroutine: later posts run as orphans. Its machine only.</summary>
     public void Detach()
     {
-        Goroutine? goroutine = _goroutine;
-        if (goroutine is not null)
+        Interlocked.Exchange(ref _goroutine, null); // full fence: pairs with the Increment in Post
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _postsInFlight) != 0)
         {
-            lock (goroutine)
-            {
-                _goroutine = null;
-            }
+            spinner.SpinOnce();
         }
     }
 }

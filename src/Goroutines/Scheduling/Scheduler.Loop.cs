@@ -71,7 +71,7 @@ internal sealed partial class Scheduler
         }
 
         Goroutine? g;
-        if (processor.ScheduleTick % GlobalQueueFairnessTicks == 0 && Volatile.Read(ref _globalCount) > 0)
+        if (processor.ScheduleTick % GlobalQueueFairnessTicks == 0 && Volatile.Read(ref _globalCount.Value) > 0)
         {
             g = TakeGlobal(processor, 1);
             if (g is not null)
@@ -86,7 +86,7 @@ internal sealed partial class Scheduler
             return g;
         }
 
-        if (Volatile.Read(ref _globalCount) > 0)
+        if (Volatile.Read(ref _globalCount.Value) > 0)
         {
             g = TakeGlobal(processor, 0);
             if (g is not null)
@@ -96,12 +96,12 @@ internal sealed partial class Scheduler
         }
 
         // Spin (steal) only while fewer than half of the busy processors have a spinning machine.
-        if (machine.Spinning || 2 * Volatile.Read(ref _spinningMachines) < Volatile.Read(ref _maxProcs) - Volatile.Read(ref _idleProcessorCount))
+        if (machine.Spinning || 2 * Volatile.Read(ref _spinningMachines.Value) < Volatile.Read(ref _maxProcs) - Volatile.Read(ref _idleProcessorCount.Value))
         {
             if (!machine.Spinning)
             {
                 machine.Spinning = true;
-                Interlocked.Increment(ref _spinningMachines);
+                Interlocked.Increment(ref _spinningMachines.Value);
             }
 
             g = StealWork(machine, processor);
@@ -131,7 +131,7 @@ internal sealed partial class Scheduler
         if (machine.Spinning)
         {
             machine.Spinning = false;
-            Interlocked.Decrement(ref _spinningMachines); // full fence before the re-checks below
+            Interlocked.Decrement(ref _spinningMachines.Value); // full fence before the re-checks below
             if (TryResumeSpinning(machine))
             {
                 return null;
@@ -148,7 +148,7 @@ internal sealed partial class Scheduler
     /// </summary>
     private bool TryResumeSpinning(Machine machine)
     {
-        bool workSeen = Volatile.Read(ref _globalCount) > 0;
+        bool workSeen = Volatile.Read(ref _globalCount.Value) > 0;
         if (!workSeen)
         {
             foreach (Processor other in Processors)
@@ -167,7 +167,7 @@ internal sealed partial class Scheduler
         }
 
         machine.Spinning = true;
-        Interlocked.Increment(ref _spinningMachines);
+        Interlocked.Increment(ref _spinningMachines.Value);
         return true;
     }
 
@@ -176,7 +176,7 @@ internal sealed partial class Scheduler
     private void StopSpinning(Machine machine)
     {
         machine.Spinning = false;
-        if (Interlocked.Decrement(ref _spinningMachines) == 0)
+        if (Interlocked.Decrement(ref _spinningMachines.Value) == 0)
         {
             Wakep();
         }
@@ -365,7 +365,7 @@ internal sealed partial class Scheduler
         if (machine.Spinning)
         {
             machine.Spinning = false;
-            Interlocked.Decrement(ref _spinningMachines);
+            Interlocked.Decrement(ref _spinningMachines.Value);
         }
 
         Wakep();

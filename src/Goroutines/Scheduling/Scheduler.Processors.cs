@@ -83,7 +83,7 @@ internal sealed partial class Scheduler
             {
                 link = processor.IdleLink;
                 processor.IdleLink = null;
-                Volatile.Write(ref _idleProcessorCount, _idleProcessorCount - 1);
+                Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value - 1);
                 return;
             }
 

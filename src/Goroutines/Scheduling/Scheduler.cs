@@ -4,6 +4,8 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 
+using Goroutines.Internal;
+
 namespace Goroutines.Scheduling;
 
 // The scheduler: Go's GMP runtime (src/runtime/proc.go) for stackless goroutines.
@@ -58,9 +60,9 @@ namespace Goroutines.Scheduling;
 // Invariants:
 // - A runnable goroutine is in exactly one run queue (a ring, a runNext slot, the
 //   global queue) or is being taken out of one by the machine that will run it.
-// - _idleProcessorCount, _globalCount and _idleMachineCount are written under _lock
+// - _idleProcessorCount.Value, _globalCount.Value and _idleMachineCount are written under _lock
 //   and read racily as hints.
-// - _spinningMachines counts machines with Spinning set, plus transient increments
+// - _spinningMachines.Value counts machines with Spinning set, plus transient increments
 //   by Wakep that StartMachine consumes.
 internal sealed partial class Scheduler
 {
@@ -78,14 +80,16 @@ internal sealed partial class Scheduler
 
     // ---- written under _lock, read racily ----
     private int _maxProcs;
-    private int _idleProcessorCount;
     private int _idleMachineCount;
-    private int _globalCount;
     private long _globalTaken;
     private int _globalFreeCount;
 
+    // Read on every ready, spawn and scheduling round: each on a cache line of its own.
+    private PaddedInt32 _idleProcessorCount;
+    private PaddedInt32 _globalCount;
+
     // ---- interlocked ----
-    private int _spinningMachines;
+    private PaddedInt32 _spinningMachines;
     private long _nextGoroutineId;
     private long _spawnedOffProcessor;
     private long _exitedOffProcessor;
@@ -141,11 +145,11 @@ internal sealed partial class Scheduler
     /// <summary>All processors ever created, retired ones included. Read racily.</summary>
     internal Processor[] Processors => Volatile.Read(ref _processors);
 
-    internal int SpinningMachines => Volatile.Read(ref _spinningMachines);
+    internal int SpinningMachines => Volatile.Read(ref _spinningMachines.Value);
 
-    internal int IdleProcessorCount => Volatile.Read(ref _idleProcessorCount);
+    internal int IdleProcessorCount => Volatile.Read(ref _idleProcessorCount.Value);
 
-    internal int GlobalCount => Volatile.Read(ref _globalCount);
+    internal int GlobalCount => Volatile.Read(ref _globalCount.Value);
 
     /// <summary>Goroutines ever taken from the global queue; sysmon watches it move.</summary>
     internal long GlobalTaken => Volatile.Read(ref _globalTaken);
@@ -256,7 +260,7 @@ internal sealed partial class Scheduler
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
         _globalQueue.Put(first, last, count);
-        Volatile.Write(ref _globalCount, _globalQueue.Count);
+        Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
     }
 
     /// <summary>
@@ -300,7 +304,7 @@ internal sealed partial class Scheduler
             first = _globalQueue.TakeBatches(limit, out _, out count);
         }
 
-        Volatile.Write(ref _globalCount, _globalQueue.Count);
+        Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
         Volatile.Write(ref _globalTaken, _globalTaken + count);
         return first;
     }
@@ -367,7 +371,7 @@ internal sealed partial class Scheduler
         processor.Status = ProcessorStatus.Idle;
         processor.IdleLink = _idleProcessors;
         _idleProcessors = processor;
-        Volatile.Write(ref _idleProcessorCount, _idleProcessorCount + 1);
+        Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value + 1);
     }
 
     private Processor? TakeIdleProcessorLocked()
@@ -377,7 +381,7 @@ internal sealed partial class Scheduler
         {
             _idleProcessors = processor.IdleLink;
             processor.IdleLink = null;
-            Volatile.Write(ref _idleProcessorCount, _idleProcessorCount - 1);
+            Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value - 1);
         }
 
         return processor;
@@ -408,9 +412,9 @@ internal sealed partial class Scheduler
     /// <remarks>Go: wakep.</remarks>
     public void Wakep()
     {
-        if (Volatile.Read(ref _idleProcessorCount) == 0
-            || Volatile.Read(ref _spinningMachines) != 0
-            || Interlocked.CompareExchange(ref _spinningMachines, 1, 0) != 0)
+        if (Volatile.Read(ref _idleProcessorCount.Value) == 0
+            || Volatile.Read(ref _spinningMachines.Value) != 0
+            || Interlocked.CompareExchange(ref _spinningMachines.Value, 1, 0) != 0)
         {
             return;
         }
@@ -435,7 +439,7 @@ internal sealed partial class Scheduler
             {
                 if (spinning)
                 {
-                    Interlocked.Decrement(ref _spinningMachines);
+                    Interlocked.Decrement(ref _spinningMachines.Value);
                 }
 
                 return;
@@ -456,7 +460,7 @@ internal sealed partial class Scheduler
                 PutIdleProcessorLocked(processor);
                 if (spinning)
                 {
-                    Interlocked.Decrement(ref _spinningMachines);
+                    Interlocked.Decrement(ref _spinningMachines.Value);
                 }
 
                 processor = null;
@@ -516,14 +520,14 @@ internal sealed partial class Scheduler
     /// <remarks>Go: handoffp.</remarks>
     public void HandOff(Processor processor)
     {
-        if (!processor.RunQueue.IsEmpty || Volatile.Read(ref _globalCount) > 0)
+        if (!processor.RunQueue.IsEmpty || Volatile.Read(ref _globalCount.Value) > 0)
         {
             StartMachine(processor, spinning: false);
             return;
         }
 
-        if (Volatile.Read(ref _spinningMachines) + Volatile.Read(ref _idleProcessorCount) == 0
-            && Interlocked.CompareExchange(ref _spinningMachines, 1, 0) == 0)
+        if (Volatile.Read(ref _spinningMachines.Value) + Volatile.Read(ref _idleProcessorCount.Value) == 0
+            && Interlocked.CompareExchange(ref _spinningMachines.Value, 1, 0) == 0)
         {
             StartMachine(processor, spinning: true);
             return;
@@ -531,7 +535,7 @@ internal sealed partial class Scheduler
 
         lock (_lock)
         {
-            if (_globalCount == 0)
+            if (_globalCount.Value == 0)
             {
                 PutIdleProcessorLocked(processor);
                 return;
