@@ -233,7 +233,7 @@ internal sealed partial class Scheduler
         bool owned = machine.ReturnFromStep();
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
-        Processor? current = owned ? processor : null;
+        Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
 
         switch (g.FinishStep())
         {
@@ -345,7 +345,7 @@ internal sealed partial class Scheduler
     {
         Goroutine? first = processor.RunQueue.DrainAll(out Goroutine? last, out int count);
         Goroutine? freeFirst = processor.TakeAllFree(out Goroutine? freeLast, out int freeCount);
-        machine.Processor = null;
+        bool retired;
         lock (_lock)
         {
             if (first is not null)
@@ -353,8 +353,14 @@ internal sealed partial class Scheduler
                 PutGlobalBatchLocked(first, last!, count);
             }
 
-            processor.Owner = null;
-            processor.Status = ProcessorStatus.Retired;
+            // GOMAXPROCS may have grown back since Retiring was read: then keep the processor.
+            retired = processor.Retiring;
+            if (retired)
+            {
+                processor.Owner = null;
+                processor.Status = ProcessorStatus.Retired;
+                machine.Processor = null;
+            }
         }
 
         if (freeFirst is not null)
@@ -362,13 +368,12 @@ internal sealed partial class Scheduler
             PutGlobalFree(freeFirst, freeLast!, freeCount);
         }
 
-        if (machine.Spinning)
+        if (retired && machine.Spinning)
         {
             machine.Spinning = false;
             Interlocked.Decrement(ref _spinningMachines.Value);
         }
 
         Wakep();
-        Debug.Assert(machine.Processor is null, "retired processor dropped");
     }
 }

@@ -156,12 +156,19 @@ internal sealed partial class Scheduler
 
     // ---------------------------------------------------------------- spawning and readying
 
-    /// <summary>Creates a goroutine running <paramref name="entry"/> and queues it. Any thread.</summary>
+    /// <summary>
+    /// Creates a goroutine running <paramref name="entry"/> and queues it. Any thread. The parent is
+    /// the running goroutine unless <paramref name="parentId"/> names one.
+    /// </summary>
     /// <remarks>Go: newproc.</remarks>
-    public Goroutine Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null)
+    public void Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1)
     {
         Machine? machine = Machine.Current;
-        long parentId = machine?.RunningGoroutine?.Id ?? 0;
+        if (parentId < 0)
+        {
+            parentId = machine?.RunningGoroutine?.Id ?? 0;
+        }
+
         Processor? processor = machine?.EnterRuntime(out bool entered) ?? NoRuntime(out entered);
         Goroutine g;
         long id;
@@ -191,7 +198,6 @@ internal sealed partial class Scheduler
         }
 
         Wakep();
-        return g;
     }
 
     private static Processor? NoRuntime(out bool entered)
@@ -229,8 +235,7 @@ internal sealed partial class Scheduler
     public void RunOrphan(object item, long parentId)
     {
         Action entry = item is IGoroutineWorkItem work ? work.Execute : (Action)item;
-        Goroutine g = Spawn(entry, "(orphaned continuation)", null, 0);
-        g.ParentId = parentId;
+        Spawn(entry, "(orphaned continuation)", null, 0, parentId: parentId);
     }
 
     // ---------------------------------------------------------------- the global run queue
@@ -379,6 +384,10 @@ internal sealed partial class Scheduler
         Processor? processor = _idleProcessors;
         if (processor is not null)
         {
+            // Running from here on, though nobody owns it until the receiving machine's
+            // AcquireBy: a processor in transit must not look idle to SetMaxProcs, which
+            // would retire it and could put it back on the idle list for a second machine.
+            processor.Status = ProcessorStatus.Running;
             _idleProcessors = processor.IdleLink;
             processor.IdleLink = null;
             Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value - 1);

@@ -6,7 +6,7 @@ namespace Goroutines.Scheduling;
 /// Why a goroutine is parked: the text a goroutine dump shows between brackets,
 /// as in Go's <c>waitReason</c>. Every park site names its own reason.
 /// </summary>
-public enum WaitReason
+internal enum WaitReason
 {
     /// <summary>Not waiting.</summary>
     None,
@@ -58,7 +58,7 @@ public enum WaitReason
 }
 
 /// <summary>Go's spelling of each <see cref="WaitReason"/>, as goroutine dumps print it.</summary>
-public static class WaitReasonExtensions
+internal static class WaitReasonExtensions
 {
     /// <summary>Returns the reason as Go prints it, for example <c>chan receive</c>.</summary>
     /// <param name="reason">The wait reason.</param>

@@ -1,0 +1,121 @@
+// Licensed under the MIT License.
+
+// The showcase: a million goroutines, work stealing, and a CPU hog that starves nobody.
+// Run it with: dotnet run -c Release --project samples/Showcase
+
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines;
+
+Go.Main(async () =>
+{
+    Console.WriteLine($"Goroutines for .NET: GOMAXPROCS={Go.MaxProcs}, NumCPU={Go.NumCPU}");
+    Console.WriteLine();
+
+    // 1. A million goroutines. Each one is an async function; most of them park once on a
+    //    foreign task (a TaskCompletionSource) and resume on the scheduler when it completes.
+    const int Count = 1_000_000;
+    var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    int remaining = Count;
+    long sum = 0;
+    long start = Stopwatch.GetTimestamp();
+    for (int i = 0; i < Count; i++)
+    {
+        int n = i;
+        Go.Run(async () =>
+        {
+            if (n % 2 == 0)
+            {
+                await gate.Task; // half of them park until the gate opens
+            }
+
+            Interlocked.Add(ref sum, n);
+            if (Interlocked.Decrement(ref remaining) == 0)
+            {
+                allDone.SetResult();
+            }
+        });
+    }
+
+    await Go.YieldAsync();
+    Console.WriteLine($"1. Spawned {Count:N0} goroutines in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms; {Go.NumGoroutine:N0} alive, half of them parked on a gate.");
+    gate.SetResult();
+    await allDone.Task;
+    Console.WriteLine($"   All done in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms; sum = {sum:N0} (expected {(long)Count * (Count - 1) / 2:N0}).");
+    Console.WriteLine();
+
+    // 2. Work stealing: one goroutine spawns CPU-bound work onto its own processor; idle
+    //    processors steal half of its queue at a time, so the work spreads over every core.
+    RuntimeStatistics before = Go.ReadStatistics();
+    var threadsSeen = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+    var stolenDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    const int Jobs = 2_000;
+    int jobsLeft = Jobs;
+    for (int i = 0; i < Jobs; i++)
+    {
+        Go.Run(() =>
+        {
+            threadsSeen.TryAdd(Environment.CurrentManagedThreadId, 0);
+            double x = 0;
+            for (int k = 0; k < 20_000; k++)
+            {
+                x += Math.Sqrt(k);
+            }
+
+            if (x > 0 && Interlocked.Decrement(ref jobsLeft) == 0)
+            {
+                stolenDone.SetResult();
+            }
+        });
+    }
+
+    await stolenDone.Task;
+    RuntimeStatistics after = Go.ReadStatistics();
+    Console.WriteLine($"2. {Jobs:N0} CPU-bound goroutines spawned on one processor ran on {threadsSeen.Count} threads; {after.Steals - before.Steals} steals.");
+    Console.WriteLine();
+
+    // 3. A CPU hog: a goroutine spinning with no await can't be interrupted in .NET, so after
+    //    10 ms sysmon hands its processor to another thread, and everyone else keeps running.
+    int previous = Go.SetMaxProcs(1);
+    bool stop = false;
+    var hogStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    Go.Run(() =>
+    {
+        hogStarted.SetResult();
+        while (!Volatile.Read(ref stop))
+        {
+        }
+    });
+    await hogStarted.Task;
+    long hogStart = Stopwatch.GetTimestamp();
+    var others = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    int othersLeft = 100;
+    for (int i = 0; i < 100; i++)
+    {
+        Go.Run(async () =>
+        {
+            await Go.YieldAsync();
+            if (Interlocked.Decrement(ref othersLeft) == 0)
+            {
+                others.SetResult();
+            }
+        });
+    }
+
+    await others.Task;
+    Console.WriteLine($"3. With GOMAXPROCS=1 and a goroutine spinning forever, 100 other goroutines still finished in {Stopwatch.GetElapsedTime(hogStart).TotalMilliseconds:F0} ms.");
+    Volatile.Write(ref stop, true);
+    Go.SetMaxProcs(previous);
+    Console.WriteLine();
+
+    RuntimeStatistics stats = Go.ReadStatistics();
+    Console.WriteLine("Runtime counters:");
+    Console.WriteLine($"   goroutines {stats.Goroutines}, GOMAXPROCS {stats.MaxProcs}, idle processors {stats.IdleProcessors}");
+    Console.WriteLine($"   threads {stats.Threads} (idle {stats.IdleThreads}, spinning {stats.SpinningThreads})");
+    Console.WriteLine($"   run queues: global {stats.GlobalRunQueue}, local {stats.LocalRunQueues}");
+    Console.WriteLine($"   steals {stats.Steals}, preemptions {stats.Preemptions}, hand-offs {stats.Handoffs}");
+});
