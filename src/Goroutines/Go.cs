@@ -79,9 +79,10 @@ public static class Go
     }
 
     /// <summary>
-    /// Yields the processor: the goroutine goes to the back of the global run queue and resumes
-    /// after others had their turn (Go's <c>runtime.Gosched</c>). Outside a goroutine it behaves
-    /// like <see cref="Task.Yield"/>.
+    /// Yields the processor: the goroutine goes to the back of its processor's run queue and
+    /// resumes after the goroutines queued there had their turn (Go's <c>runtime.Gosched</c>, which
+    /// uses the global queue; see docs/design.md for why this one does not). Outside a goroutine it
+    /// behaves like <see cref="Task.Yield"/>.
     /// </summary>
     public static YieldAwaitable YieldAsync() => default;
 

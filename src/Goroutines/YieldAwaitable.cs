@@ -43,9 +43,9 @@ public readonly struct YieldAwaitable
         }
 
         /// <summary>
-        /// Inside a goroutine, queues it at the tail of the global run queue and resumes it from
-        /// there (Go's Gosched). Elsewhere, resumes on the current context or the thread pool, as
-        /// <see cref="Task.Yield"/> does.
+        /// Inside a goroutine, queues it at the tail of its processor's run queue and resumes it
+        /// from there (Go's Gosched). Elsewhere, resumes on the current context or the thread pool,
+        /// as <see cref="Task.Yield"/> does.
         /// </summary>
         public void UnsafeOnCompleted(Action continuation)
         {

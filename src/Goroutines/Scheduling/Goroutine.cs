@@ -178,8 +178,9 @@ internal sealed class Goroutine
     public void NoteParking(WaitReason reason) => _parkReason = reason;
 
     /// <summary>
-    /// Makes <paramref name="continuation"/> the next work item and asks the machine to queue the
-    /// goroutine at the tail of the global queue when this step ends. The goroutine's own code only.
+    /// Makes <paramref name="continuation"/> the next work item and asks the machine to requeue the
+    /// goroutine when this step ends: at the tail of its processor's ring, or of the global queue
+    /// if sysmon had asked it to yield. The goroutine's own code only.
     /// </summary>
     /// <remarks>Go: gosched_m, and gopreempt_m at safe points.</remarks>
     public void YieldWith(Action continuation)

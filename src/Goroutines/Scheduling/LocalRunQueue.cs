@@ -264,7 +264,10 @@ internal sealed class LocalRunQueue
         }
     }
 
-    /// <summary>Removes every goroutine, runNext included, and returns them as a linked batch. Owner only.</summary>
+    /// <summary>
+    /// Removes every goroutine, runNext included, and returns them as a linked batch. Owner only,
+    /// or whoever holds an unowned processor exclusively.
+    /// </summary>
     public Goroutine? DrainAll(out Goroutine? last, out int count)
     {
         Goroutine? first = null;

@@ -343,15 +343,11 @@ internal sealed partial class Scheduler
     /// <remarks>Go: procresize's destroy, done lazily by the owner instead of under stop-the-world.</remarks>
     private void Retire(Machine machine, Processor processor)
     {
-        Goroutine? first = processor.RunQueue.DrainAll(out Goroutine? last, out int count);
         Goroutine? freeFirst = processor.TakeAllFree(out Goroutine? freeLast, out int freeCount);
         bool retired;
         lock (_lock)
         {
-            if (first is not null)
-            {
-                PutGlobalBatchLocked(first, last!, count);
-            }
+            MoveLocalWorkToGlobalLocked(processor);
 
             // GOMAXPROCS may have grown back since Retiring was read: then keep the processor.
             retired = processor.Retiring;

@@ -466,6 +466,9 @@ internal sealed partial class Scheduler
             }
             else if (id >= _maxThreads)
             {
+                // No thread for it: its queued goroutines go global, so that whichever machine
+                // gets a thread first runs them, and the processor goes idle (empty, as idle ones are).
+                MoveLocalWorkToGlobalLocked(processor);
                 PutIdleProcessorLocked(processor);
                 if (spinning)
                 {
@@ -601,15 +604,35 @@ internal sealed partial class Scheduler
 
     // ---------------------------------------------------------------- limits
 
-    /// <summary>Sets the thread limit and returns the previous one.</summary>
+    /// <summary>
+    /// Sets the thread limit and returns the previous one. Raising it restarts work that waited
+    /// for a thread (with a panic handler installed, the runtime survives thread exhaustion).
+    /// </summary>
     /// <remarks>Go: debug.SetMaxThreads.</remarks>
     public int SetMaxThreads(int threads)
     {
+        int previous;
         lock (_lock)
         {
-            int previous = _maxThreads;
+            previous = _maxThreads;
             _maxThreads = threads;
-            return previous;
+        }
+
+        if (threads > previous && Volatile.Read(ref _globalCount.Value) > 0)
+        {
+            Wakep();
+        }
+
+        return previous;
+    }
+
+    /// <summary>Moves an unowned processor's queued goroutines to the global queue. Scheduler lock must be held.</summary>
+    private void MoveLocalWorkToGlobalLocked(Processor processor)
+    {
+        Goroutine? first = processor.RunQueue.DrainAll(out Goroutine? last, out int count);
+        if (first is not null)
+        {
+            PutGlobalBatchLocked(first, last!, count);
         }
     }
 

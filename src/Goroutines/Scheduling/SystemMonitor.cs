@@ -17,8 +17,11 @@ namespace Goroutines.Scheduling;
 //
 // Each round, for every processor (Go: retake):
 //   Running  - its schedule tick has not moved for 10 ms: set the running
-//              goroutine's preempt flag; every runtime safe point honours it by
-//              queueing the goroutine at the tail of the global queue.
+//              goroutine's preempt flag. A runtime awaitable that could complete
+//              without suspending checks the flag first and, when it is set,
+//              suspends and requeues the goroutine at the tail of the global queue
+//              (Goroutine.YieldWith; the step's outcome counts it as a preemption).
+//              Go.YieldAsync and parks always suspend, so they need no check.
 //              Its step tick has not moved for 10 ms either and the flag was set in
 //              an earlier round: the goroutine never reaches a safe point (a tight
 //              loop, Thread.Sleep, a synchronous read). If work starves meanwhile —

@@ -1,0 +1,83 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+using Goroutines.Tests.TestSupport;
+
+using Xunit;
+
+namespace Goroutines.Tests.Scheduling;
+
+public sealed class BlockingRegionTests : RuntimeTest
+{
+    [Fact]
+    public async Task Dispose_ProcessorRetakenAndNowIdle_GoroutineContinuesAsItself()
+    {
+        Settings.SetMaxProcs(1);
+        long handoffsBefore = Go.ReadStatistics().Handoffs;
+        using var otherRan = new ManualResetEventSlim();
+
+        await GoTest.RunAsync(async () =>
+        {
+            long id = Go.CurrentGoroutineId;
+            SynchronizationContext? context = SynchronizationContext.Current;
+            Go.Run(otherRan.Set); // queued on this goroutine's processor, the only one
+            using (Go.EnterBlockingRegion())
+            {
+                Assert.Equal(GoroutineStatus.Syscall, Goroutine.Current!.Status);
+
+                // It can run only if sysmon takes the processor from this blocked thread.
+                GoTest.WaitFor(otherRan, "the goroutine queued behind the blocking region");
+            }
+
+            Assert.Equal(id, Go.CurrentGoroutineId);
+            Assert.Same(context, SynchronizationContext.Current);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            await Go.YieldAsync();
+            Assert.Equal(id, Go.CurrentGoroutineId);
+        });
+
+        Assert.True(Go.ReadStatistics().Handoffs > handoffsBefore, "The processor was not handed off.");
+    }
+
+    [Fact]
+    public async Task Dispose_ProcessorRetakenAndBusy_GoroutineWaitsForAProcessorAndContinues()
+    {
+        // The goroutine leaves its region while the processor it lost runs a goroutine that
+        // spins until the region is over: Dispose must queue it and wait for a processor
+        // (sysmon hands the spinner's processor to another machine, which hands it over).
+        Settings.SetMaxProcs(1);
+        using var spinnerStarted = new ManualResetEventSlim();
+        bool regionLeft = false;
+        Task? spinner = null;
+
+        await GoTest.RunAsync(async () =>
+        {
+            long id = Go.CurrentGoroutineId;
+            int thread = Environment.CurrentManagedThreadId;
+            spinner = GoTest.Start(() =>
+            {
+                spinnerStarted.Set();
+                GoTest.SpinUntil(() => Volatile.Read(ref regionLeft), "the blocked goroutine to leave its region");
+                return Task.CompletedTask;
+            });
+            using (Go.EnterBlockingRegion())
+            {
+                GoTest.WaitFor(spinnerStarted, "the goroutine queued behind the blocking region");
+            }
+
+            Volatile.Write(ref regionLeft, true);
+            Assert.Equal(id, Go.CurrentGoroutineId);
+            Assert.Equal(thread, Environment.CurrentManagedThreadId);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            await Go.YieldAsync();
+            Assert.Equal(id, Go.CurrentGoroutineId);
+        });
+
+        Assert.NotNull(spinner);
+        await spinner.Within(what: "the spinning goroutine");
+    }
+}

@@ -1,0 +1,103 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+using System.Threading.Tasks;
+
+namespace Goroutines.Tests.TestSupport;
+
+/// <summary>
+/// Runs a scenario in a child process (this test assembly, started with <c>dotnet</c>; the
+/// entry point is here). For scenarios that provoke a scheduler bug which corrupts the runtime's
+/// state: whatever follows — lost goroutines, an exception on a machine thread that ends the
+/// process — stays in the child, and the test reads the outcome from its exit code and output.
+/// </summary>
+public static class ScenarioProcess
+{
+    private const int Passed = 0;
+    private const int Failed = 1;
+    private const int Usage = 64;
+
+    /// <summary>The entry point of the child process: runs the scenario named by the first argument.</summary>
+    /// <remarks>A scenario is a public static method <c>string Name()</c> of a class in this assembly,
+    /// given as <c>Namespace.Type+Nested.Method</c>; it returns an empty string when it passed, else
+    /// the failure.</remarks>
+    public static int Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length != 1 || FindScenario(args[0]) is not { } scenario)
+        {
+            Console.Error.WriteLine("usage: dotnet Goroutines.Tests.dll <Type.Method of a scenario>");
+            return Usage;
+        }
+
+        string failure = (string)scenario.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, parameters: [], culture: null)!;
+        Console.Out.Write(failure);
+        Console.Out.Flush();
+        return failure.Length == 0 ? Passed : Failed;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenario"/> (a static method group) in a child process and returns
+    /// an empty string if it passed, else what went wrong: its failure, its crash, or a timeout.
+    /// </summary>
+    public static async Task<string> RunAsync(Func<string> scenario, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        MethodInfo method = scenario.Method;
+        if (!method.IsStatic || method.DeclaringType is null)
+        {
+            throw new ArgumentException("Pass a static method group, not a lambda.", nameof(scenario));
+        }
+
+        string name = $"{method.DeclaringType.FullName}.{method.Name}";
+        string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        var start = new ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(ScenarioProcess).Assembly.Location);
+        start.ArgumentList.Add(name);
+
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+        Task<string> output = child.StandardOutput.ReadToEndAsync();
+        Task<string> errors = child.StandardError.ReadToEndAsync();
+        TimeSpan bound = timeout ?? TestTimeouts.Default;
+        try
+        {
+            await child.WaitForExitAsync().WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            child.Kill(entireProcessTree: true);
+            return $"The scenario {name} did not end within {bound.TotalSeconds} s.";
+        }
+
+        string stdout = await output;
+        string stderr = await errors;
+        return child.ExitCode switch
+        {
+            Passed => string.Empty,
+            Failed => stdout,
+            _ => $"The scenario {name} ended with exit code {child.ExitCode}:\n{stdout}\n{stderr}".TrimEnd(),
+        };
+    }
+
+    private static MethodInfo? FindScenario(string name)
+    {
+        int dot = name.LastIndexOf('.');
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        Type? type = typeof(ScenarioProcess).Assembly.GetType(name[..dot]);
+        MethodInfo? method = type?.GetMethod(name[(dot + 1)..], BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
+        return method?.ReturnType == typeof(string) ? method : null;
+    }
+}
