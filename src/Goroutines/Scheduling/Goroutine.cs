@@ -99,6 +99,11 @@ internal sealed class Goroutine
     // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
     public ManualResetEventSlim? ExitSignal;
 
+    // The id of the live incarnation, 0 once it exited; and posts between their check of it and
+    // their Enqueue. A Dekker pair between TryPost and Exit (see TryPost).
+    private long _liveId;
+    private int _postsInFlight;
+
     private Delegate? _entry;
     private Task? _root;
     private bool _started;
@@ -138,6 +143,7 @@ internal sealed class Goroutine
         CreatedByLine = line;
         Status = GoroutineStatus.Runnable;
         WaitReason = WaitReason.None;
+        _liveId = id;
         Context = new GoroutineSynchronizationContext(this);
         _scheduled = 1; // it is about to be queued by its spawner
     }
@@ -162,6 +168,32 @@ internal sealed class Goroutine
         {
             Scheduler.Instance.Ready(this);
         }
+    }
+
+    /// <summary>Whether incarnation <paramref name="id"/> of this object is alive. Any thread; racy.</summary>
+    public bool IsIncarnation(long id) => Volatile.Read(ref _liveId) == id;
+
+    /// <summary>
+    /// Enqueues <paramref name="item"/> if incarnation <paramref name="id"/> is still alive; false
+    /// if it exited (then the caller runs the item elsewhere). Any thread.
+    /// </summary>
+    /// <remarks>
+    /// The post counts itself in flight, then checks the incarnation; Exit clears the incarnation,
+    /// then waits until no post is in flight. Both write, then read, with full fences between, so a
+    /// post that saw the incarnation alive finishes its Enqueue before Exit drains the leftovers.
+    /// Rejected: a lock (two interlocked operations on every exit, for posts that rarely race it).
+    /// </remarks>
+    public bool TryPost(long id, object item)
+    {
+        Interlocked.Increment(ref _postsInFlight); // full fence: pairs with the Exchange in Exit
+        bool alive = Volatile.Read(ref _liveId) == id;
+        if (alive)
+        {
+            Enqueue(item);
+        }
+
+        Interlocked.Decrement(ref _postsInFlight);
+        return alive;
     }
 
     private ConcurrentQueue<object> CreatePostedQueue()
@@ -324,7 +356,13 @@ internal sealed class Goroutine
     /// <remarks>Go: goexit0.</remarks>
     public void Exit()
     {
-        Context!.Detach();
+        Interlocked.Exchange(ref _liveId, 0); // full fence: pairs with the Increment in TryPost
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _postsInFlight) != 0)
+        {
+            spinner.SpinOnce();
+        }
+
         Status = GoroutineStatus.Dead;
         ExitSignal?.Set();
         ExitSignal = null;

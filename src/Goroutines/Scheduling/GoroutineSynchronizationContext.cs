@@ -20,22 +20,17 @@ namespace Goroutines.Scheduling;
 // reuses the object. Such a late post runs as a new goroutine, created by the old
 // one (a decision of ours: Go has no async flows that outlive their goroutine).
 //
+// The context is immutable: the goroutine object and the id of its incarnation.
+// Whether that incarnation is still alive is asked of the goroutine object
+// (Goroutine.TryPost), whose cache line its machine holds anyway; so exiting never
+// touches the context, which was written on the spawning thread's core.
+//
 // Invariants:
-// - _goroutine is non-null from spawn until the goroutine exits, then null forever.
-// - No post lands in a dead goroutine. Post counts itself in flight, then reads the
-//   goroutine; Detach clears the goroutine, then waits until no post is in flight.
-//   Both first write, then read, with full fences between (a Dekker pair): a post
-//   that saw the goroutine finishes its Enqueue before Detach returns and the
-//   machine drains the leftovers. Rejected: a lock (two interlocked operations on
-//   every goroutine's exit, for posts that almost never race with it).
+// - Immutable after construction.
+// - A post reaches the goroutine only while the incarnation it names is alive.
 internal sealed class GoroutineSynchronizationContext : SynchronizationContext
 {
-    // Cleared once by Detach; read by Post (see the invariants).
-    private Goroutine? _goroutine;
-
-    // Posts between their increment and decrement (see the invariants).
-    private int _postsInFlight;
-
+    private readonly Goroutine _goroutine;
     private readonly long _goroutineId;
 
     public GoroutineSynchronizationContext(Goroutine goroutine)
@@ -44,24 +39,18 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
         _goroutineId = goroutine.Id;
     }
 
-    /// <summary>The goroutine this context belongs to, or null once it has exited.</summary>
-    public Goroutine? Goroutine => Volatile.Read(ref _goroutine);
+    /// <summary>The goroutine this context belongs to, or null once that incarnation has exited.</summary>
+    public Goroutine? Goroutine => _goroutine.IsIncarnation(_goroutineId) ? _goroutine : null;
 
     /// <inheritdoc/>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
         var item = new PostedCallback(d, state);
-        Interlocked.Increment(ref _postsInFlight); // full fence: pairs with the Exchange in Detach
-        Goroutine? goroutine = Volatile.Read(ref _goroutine);
-        goroutine?.Enqueue(item);
-        Interlocked.Decrement(ref _postsInFlight);
-        if (goroutine is not null)
+        if (!_goroutine.TryPost(_goroutineId, item))
         {
-            return;
+            Scheduler.Instance.RunOrphan(item, _goroutineId);
         }
-
-        Scheduler.Instance.RunOrphan(item, _goroutineId);
     }
 
     /// <inheritdoc/>
@@ -108,15 +97,4 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
 
     /// <inheritdoc/>
     public override SynchronizationContext CreateCopy() => this;
-
-    /// <summary>Detaches the exited goroutine: later posts run as orphans. Its machine only.</summary>
-    public void Detach()
-    {
-        Interlocked.Exchange(ref _goroutine, null); // full fence: pairs with the Increment in Post
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref _postsInFlight) != 0)
-        {
-            spinner.SpinOnce();
-        }
-    }
 }
