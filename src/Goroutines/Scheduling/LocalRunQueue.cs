@@ -126,8 +126,7 @@ internal sealed class LocalRunQueue
     /// <remarks>Go: runqputslow.</remarks>
     private bool TryPushOverflow(Goroutine goroutine, uint head, uint tail, Scheduler overflow)
     {
-        // Copy first and link only after the CAS: until it succeeds, thieves may own these
-        // goroutines, run them and put them on free lists through the same SchedLink field.
+        // Copy first and commit with the CAS: until it succeeds, thieves may take these.
         uint n = (tail - head) / 2;
         Debug.Assert(n == Capacity / 2, "overflow only from a full ring");
         Goroutine?[] batch = _overflowBatch;
@@ -142,12 +141,7 @@ internal sealed class LocalRunQueue
         }
 
         batch[n] = goroutine;
-        for (uint i = 0; i < n; i++)
-        {
-            batch[i]!.SchedLink = batch[i + 1];
-        }
-
-        overflow.PutGlobalBatch(batch[0]!, goroutine, (int)n + 1);
+        overflow.PutGlobalRange(batch, (int)n + 1);
         Array.Clear(batch);
         return true;
     }
@@ -262,33 +256,5 @@ internal sealed class LocalRunQueue
                 return n;
             }
         }
-    }
-
-    /// <summary>
-    /// Removes every goroutine, runNext included, and returns them as a linked batch. Owner only,
-    /// or whoever holds an unowned processor exclusively.
-    /// </summary>
-    public Goroutine? DrainAll(out Goroutine? last, out int count)
-    {
-        Goroutine? first = null;
-        last = null;
-        count = 0;
-        while (TryPop(out _) is { } g)
-        {
-            g.SchedLink = null;
-            if (last is null)
-            {
-                first = g;
-            }
-            else
-            {
-                last.SchedLink = g;
-            }
-
-            last = g;
-            count++;
-        }
-
-        return first;
     }
 }

@@ -62,6 +62,9 @@ internal sealed class Processor
     /// <summary>Runnable goroutines of this processor.</summary>
     public readonly LocalRunQueue RunQueue = new();
 
+    /// <summary>Where goroutines taken from the global queue land before they go into the ring. Owner only.</summary>
+    public readonly Goroutine?[] TransferBuffer = new Goroutine?[GlobalRunQueue.ChunkSize];
+
     /// <summary>The machine that owns it; written under the scheduler lock or by an acquiring machine.</summary>
     public Machine? Owner;
 

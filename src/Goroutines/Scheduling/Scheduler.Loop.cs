@@ -115,17 +115,17 @@ internal sealed partial class Scheduler
         int taken;
         lock (_lock)
         {
-            g = TakeGlobalLocked(0, out taken);
-            if (g is null)
+            taken = TakeGlobalLocked(processor, 0);
+            if (taken == 0)
             {
                 machine.Processor = null;
                 PutIdleProcessorLocked(processor);
             }
         }
 
-        if (g is not null)
+        if (taken > 0)
         {
-            return SpreadBatch(processor, g, taken);
+            return Distribute(processor, taken);
         }
 
         if (machine.Spinning)

@@ -74,7 +74,7 @@ internal sealed partial class Scheduler
     private Processor[] _processors;
     private Processor? _idleProcessors;
     private Machine? _idleMachines;
-    private GoroutineBatchQueue _globalQueue;
+    private readonly GlobalRunQueue _globalQueue = new();
     private GoroutineBatchQueue _globalFree;
     private int _machineCount;
 
@@ -244,89 +244,91 @@ internal sealed partial class Scheduler
     /// <remarks>Go: globrunqput.</remarks>
     public void PutGlobal(Goroutine g)
     {
-        g.SchedLink = null;
         lock (_lock)
         {
-            PutGlobalBatchLocked(g, g, 1);
+            PutGlobalLocked(g);
         }
     }
 
-    /// <summary>Appends a linked batch to the global queue. Any thread.</summary>
+    /// <summary>Appends the first <paramref name="count"/> goroutines of <paramref name="items"/> to the global queue. Any thread.</summary>
     /// <remarks>Go: globrunqputbatch.</remarks>
-    public void PutGlobalBatch(Goroutine first, Goroutine last, int count)
+    public void PutGlobalRange(Goroutine?[] items, int count)
     {
         lock (_lock)
         {
-            PutGlobalBatchLocked(first, last, count);
+            _globalQueue.PutRange(items, count);
+            Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
         }
     }
 
-    private void PutGlobalBatchLocked(Goroutine first, Goroutine last, int count)
+    private void PutGlobalLocked(Goroutine g)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
-        _globalQueue.Put(first, last, count);
+        _globalQueue.Put(g);
         Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
     }
 
     /// <summary>
     /// Takes goroutines from the global queue for <paramref name="processor"/>: with
-    /// <paramref name="max"/> 1 just one, else whole batches up to len/GOMAXPROCS+1 (at most half
-    /// a ring). Returns one to run; the rest go to the processor's ring after the lock is released.
+    /// <paramref name="max"/> 1 just one, else up to len/GOMAXPROCS+1 (at most half a ring).
+    /// Returns one to run; the rest go to the processor's ring after the lock is released.
     /// </summary>
     /// <remarks>Go: globrunqget.</remarks>
     private Goroutine? TakeGlobal(Processor processor, int max)
     {
-        Goroutine? first;
         int count;
         lock (_lock)
         {
-            first = TakeGlobalLocked(max, out count);
+            count = TakeGlobalLocked(processor, max);
         }
 
-        return first is null ? null : SpreadBatch(processor, first, count);
+        return Distribute(processor, count);
     }
 
-    /// <summary>The locked half of <see cref="TakeGlobal"/>: detaches a chain. Scheduler lock must be held.</summary>
-    private Goroutine? TakeGlobalLocked(int max, out int count)
+    /// <summary>
+    /// The locked half of <see cref="TakeGlobal"/>: moves references into the processor's transfer
+    /// buffer and returns how many. Scheduler lock must be held.
+    /// </summary>
+    private int TakeGlobalLocked(Processor processor, int max)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "scheduler lock must be held");
         int queued = _globalQueue.Count;
-        count = 0;
         if (queued == 0)
+        {
+            return 0;
+        }
+
+        int limit = Math.Min((queued / Math.Max(_maxProcs, 1)) + 1, GlobalRunQueue.ChunkSize);
+        if (max > 0 && limit > max)
+        {
+            limit = max;
+        }
+
+        int count = _globalQueue.TakeInto(processor.TransferBuffer, limit);
+        Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
+        Volatile.Write(ref _globalTaken, _globalTaken + count);
+        return count;
+    }
+
+    /// <summary>
+    /// Returns the first of the <paramref name="count"/> goroutines in the processor's transfer
+    /// buffer (null if none) and pushes the rest into its ring. Owner only.
+    /// </summary>
+    private Goroutine? Distribute(Processor processor, int count)
+    {
+        if (count == 0)
         {
             return null;
         }
 
-        Goroutine? first;
-        if (max == 1)
-        {
-            first = _globalQueue.TakeOne();
-            count = 1;
-        }
-        else
-        {
-            int limit = Math.Min((queued / Math.Max(_maxProcs, 1)) + 1, LocalRunQueue.Capacity / 2);
-            first = _globalQueue.TakeBatches(limit, out _, out count);
-        }
-
-        Volatile.Write(ref _globalCount.Value, _globalQueue.Count);
-        Volatile.Write(ref _globalTaken, _globalTaken + count);
-        return first;
-    }
-
-    /// <summary>Returns the first goroutine of a taken chain and pushes the rest into the processor's ring. Owner only.</summary>
-    private Goroutine SpreadBatch(Processor processor, Goroutine first, int count)
-    {
-        Goroutine? g = first.SchedLink;
-        first.SchedLink = null;
+        Goroutine?[] buffer = processor.TransferBuffer;
+        Goroutine first = buffer[0]!;
         for (int i = 1; i < count; i++)
         {
-            Goroutine next = g!;
-            g = next.SchedLink;
-            next.SchedLink = null;
-            processor.RunQueue.Push(next, next: false, this);
+            processor.RunQueue.Push(buffer[i]!, next: false, this);
         }
 
+        Array.Clear(buffer, 0, count);
         return first;
     }
 
@@ -629,10 +631,9 @@ internal sealed partial class Scheduler
     /// <summary>Moves an unowned processor's queued goroutines to the global queue. Scheduler lock must be held.</summary>
     private void MoveLocalWorkToGlobalLocked(Processor processor)
     {
-        Goroutine? first = processor.RunQueue.DrainAll(out Goroutine? last, out int count);
-        if (first is not null)
+        while (processor.RunQueue.TryPop(out _) is { } g)
         {
-            PutGlobalBatchLocked(first, last!, count);
+            PutGlobalLocked(g);
         }
     }
 
