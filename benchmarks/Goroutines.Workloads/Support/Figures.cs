@@ -35,7 +35,17 @@ internal static class Figures
         }
     }
 
-    /// <summary>Runs <paramref name="pass"/> once with figures suppressed, when enabled.</summary>
+    /// <summary>
+    /// The warm-up: runs the reduced <paramref name="pass"/> with figures suppressed, when enabled,
+    /// again and again until <see cref="WarmupTime"/> has passed (at least once).
+    /// </summary>
+    /// <remarks>
+    /// The Go reference runs its reduced pass once: Go compiles ahead of time. .NET's tiered JIT
+    /// first runs unoptimized code, and optimizes a method only after it was called 30 times and
+    /// 100 ms passed without new methods being compiled; one pass of a few milliseconds would leave
+    /// the measured pass to run largely unoptimized. The same rule applies to both .NET runtimes
+    /// measured here.
+    /// </remarks>
     public static void Warmup(bool enabled, Action pass)
     {
         if (!enabled)
@@ -44,9 +54,18 @@ internal static class Figures
         }
 
         Quiet = true;
-        pass();
+        long start = Stopwatch.GetTimestamp();
+        do
+        {
+            pass();
+        }
+        while (Stopwatch.GetElapsedTime(start) < WarmupTime);
+
         Quiet = false;
     }
+
+    /// <summary>How long the warm-up repeats its pass: 1 s (picked to cover tiered compilation's delays with margin).</summary>
+    public static TimeSpan WarmupTime { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Nanoseconds per operation.</summary>
     public static double NanosecondsPer(TimeSpan elapsed, long operations) => elapsed.TotalNanoseconds / operations;
