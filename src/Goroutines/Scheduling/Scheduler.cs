@@ -60,9 +60,9 @@ namespace Goroutines.Scheduling;
 // Invariants:
 // - A runnable goroutine is in exactly one run queue (a ring, a runNext slot, the
 //   global queue) or is being taken out of one by the machine that will run it.
-// - _idleProcessorCount.Value, _globalCount.Value and _idleMachineCount are written under _lock
+// - _idleProcessorCount, _globalCount and _idleMachineCount are written under _lock
 //   and read racily as hints.
-// - _spinningMachines.Value counts machines with Spinning set, plus transient increments
+// - _spinningMachines counts machines with Spinning set, plus transient increments
 //   by Wakep that StartMachine consumes.
 internal sealed partial class Scheduler
 {
@@ -96,6 +96,7 @@ internal sealed partial class Scheduler
     private long _handoffs;
     private long _offProcessorPreemptions;
 
+    // Go's default thread limit (10,000, as debug.SetMaxThreads documents); under _lock.
     private int _maxThreads = 10_000;
     private int _stackBytes = Machine.DefaultMaxStackBytes;
 

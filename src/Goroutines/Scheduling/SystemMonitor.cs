@@ -45,8 +45,8 @@ namespace Goroutines.Scheduling;
 internal sealed partial class SystemMonitor
 {
     // Nap bounds (20 µs and 10 ms, as Go's sysmon).
-    private static readonly long MinNapMicroseconds = 20;
-    private static readonly long MaxNapMicroseconds = 10_000;
+    private const long MinNapMicroseconds = 20;
+    private const long MaxNapMicroseconds = 10_000;
 
     // Idle rounds before the nap starts doubling (50, as Go).
     private const int IdleRoundsBeforeBackoff = 50;
