@@ -46,6 +46,22 @@ public static class ScenarioProcess
     /// </summary>
     public static async Task<string> RunAsync(Func<string> scenario, TimeSpan? timeout = null)
     {
+        ScenarioOutcome outcome = await RunForOutcomeAsync(scenario, environment: null, timeout);
+        return outcome switch
+        {
+            { TimedOut: true } => $"The scenario {outcome.Name} did not end within {(timeout ?? TestTimeouts.Default).TotalSeconds} s.",
+            { ExitCode: Passed } => string.Empty,
+            { ExitCode: Failed } => outcome.StandardOutput,
+            _ => $"The scenario {outcome.Name} ended with exit code {outcome.ExitCode}:\n{outcome.StandardOutput}\n{outcome.StandardError}".TrimEnd(),
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scenario"/> in a child process with extra <paramref name="environment"/>
+    /// variables and returns how it ended, for tests about the process itself (exit codes, stderr).
+    /// </summary>
+    public static async Task<ScenarioOutcome> RunForOutcomeAsync(Func<string> scenario, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout = null)
+    {
         ArgumentNullException.ThrowIfNull(scenario);
         MethodInfo method = scenario.Method;
         if (!method.IsStatic || method.DeclaringType is null)
@@ -63,29 +79,25 @@ public static class ScenarioProcess
         };
         start.ArgumentList.Add(typeof(ScenarioProcess).Assembly.Location);
         start.ArgumentList.Add(name);
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         using Process child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
         Task<string> output = child.StandardOutput.ReadToEndAsync();
         Task<string> errors = child.StandardError.ReadToEndAsync();
-        TimeSpan bound = timeout ?? TestTimeouts.Default;
         try
         {
-            await child.WaitForExitAsync().WaitAsync(bound);
+            await child.WaitForExitAsync().WaitAsync(timeout ?? TestTimeouts.Default);
         }
         catch (TimeoutException)
         {
             child.Kill(entireProcessTree: true);
-            return $"The scenario {name} did not end within {bound.TotalSeconds} s.";
+            return new ScenarioOutcome(name, -1, string.Empty, string.Empty, TimedOut: true);
         }
 
-        string stdout = await output;
-        string stderr = await errors;
-        return child.ExitCode switch
-        {
-            Passed => string.Empty,
-            Failed => stdout,
-            _ => $"The scenario {name} ended with exit code {child.ExitCode}:\n{stdout}\n{stderr}".TrimEnd(),
-        };
+        return new ScenarioOutcome(name, child.ExitCode, await output, await errors, TimedOut: false);
     }
 
     private static MethodInfo? FindScenario(string name)
@@ -101,3 +113,11 @@ public static class ScenarioProcess
         return method?.ReturnType == typeof(string) ? method : null;
     }
 }
+
+/// <summary>How a scenario's child process ended.</summary>
+/// <param name="Name">The scenario, as <c>Type.Method</c>.</param>
+/// <param name="ExitCode">The process's exit code; -1 when it timed out.</param>
+/// <param name="StandardOutput">What it wrote on stdout.</param>
+/// <param name="StandardError">What it wrote on stderr.</param>
+/// <param name="TimedOut">Whether it was killed for taking too long.</param>
+public sealed record ScenarioOutcome(string Name, int ExitCode, string StandardOutput, string StandardError, bool TimedOut);
