@@ -43,6 +43,7 @@ namespace Goroutines.Scheduling;
 internal sealed class Goroutine
 {
     private static readonly Action s_wake = static () => { };
+    private static readonly ContextCallback s_start = static state => ((Goroutine)state!).Start();
 
     // ---- identity and diagnostics: written at spawn by the spawning thread, read by dumps ----
 
@@ -105,6 +106,10 @@ internal sealed class Goroutine
     private int _postsInFlight;
 
     private Delegate? _entry;
+
+    // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
+    // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine.
+    private ExecutionContext? _executionContext;
     private Task? _root;
     private bool _started;
 
@@ -144,6 +149,7 @@ internal sealed class Goroutine
         Status = GoroutineStatus.Runnable;
         WaitReason = WaitReason.None;
         _liveId = id;
+        _executionContext = ExecutionContext.Capture();
         Context = new GoroutineSynchronizationContext(this);
         _scheduled = 1; // it is about to be queued by its spawner
     }
@@ -217,7 +223,14 @@ internal sealed class Goroutine
     /// <remarks>Go: gosched_m, and gopreempt_m at safe points.</remarks>
     public void YieldWith(Action continuation)
     {
-        Debug.Assert(_next is null, "a goroutine yields from inside its own step, whose item was already taken");
+        if (_yieldRequested)
+        {
+            // A second flow of this goroutine yields in the same step (Task.WhenAll over two
+            // methods that each yield): it runs after the first, as more work.
+            (_posted ?? CreatePostedQueue()).Enqueue(continuation);
+            return;
+        }
+
         _next = continuation;
         _yieldRequested = true;
     }
@@ -231,7 +244,16 @@ internal sealed class Goroutine
         {
             if (item is null && !_started)
             {
-                Start();
+                // ExecutionContext.Run also puts the machine's own context back afterwards, so
+                // synchronous code that sets an AsyncLocal does not leak it into later goroutines.
+                if ((_executionContext ?? Machine.CleanContext) is { } executionContext)
+                {
+                    ExecutionContext.Run(executionContext, s_start, this);
+                }
+                else
+                {
+                    Start();
+                }
             }
             else
             {
@@ -366,6 +388,12 @@ internal sealed class Goroutine
         Status = GoroutineStatus.Dead;
         ExitSignal?.Set();
         ExitSignal = null;
+        if (_next is not null)
+        {
+            // A flow that yielded in the step in which the goroutine returned outlives it.
+            Scheduler.Instance.RunOrphan(_next, Id);
+        }
+
         if (_posted is not null)
         {
             while (_posted.TryDequeue(out object? orphan))
@@ -376,6 +404,7 @@ internal sealed class Goroutine
 
         Context = null;
         _root = null;
+        _executionContext = null;
         _started = false;
         _panic = null;
         _entry = null;

@@ -39,6 +39,9 @@ internal sealed class GoroutineSynchronizationContext : SynchronizationContext
         _goroutineId = goroutine.Id;
     }
 
+    /// <summary>The id of the goroutine incarnation this context belongs to.</summary>
+    public long GoroutineId => _goroutineId;
+
     /// <summary>The goroutine this context belongs to, or null once that incarnation has exited.</summary>
     public Goroutine? Goroutine => _goroutine.IsIncarnation(_goroutineId) ? _goroutine : null;
 

@@ -146,6 +146,15 @@ internal sealed class LocalRunQueue
         return true;
     }
 
+    /// <summary>Moves the runNext goroutine, if any, to the tail of the ring. Owner processor only.</summary>
+    public void DemoteRunNext(Scheduler overflow)
+    {
+        if (Interlocked.Exchange(ref _runNext, null) is { } next)
+        {
+            Push(next, next: false, overflow);
+        }
+    }
+
     /// <summary>
     /// Takes the next goroutine: runNext first (then <paramref name="inheritTime"/> is true),
     /// else the head of the ring. Owner processor only.

@@ -22,8 +22,8 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - Only the machine's own thread writes Processor, Spinning, RunningGoroutine and
-//   InOwnerSection; wakers write NextProcessor and Spinning before Unpark (the
-//   parker's lock orders them).
+//   InOwnerSection; a waker writes Spinning, then NextProcessor with release, and
+//   the machine reads NextProcessor with acquire before it reads Spinning.
 // - InOwnerSection is true while the machine is in its scheduling loop.
 [DebuggerDisplay("M{Id} P{Processor?.Id} spinning={Spinning}")]
 internal sealed class Machine
@@ -82,12 +82,21 @@ internal sealed class Machine
     /// <summary>Whether the machine is inside the runtime with its processor. Read by sysmon after its barrier.</summary>
     public bool InOwnerSection => Volatile.Read(ref _inOwnerSection);
 
-    /// <summary>Starts the thread.</summary>
-    public void Start() => _thread.Start();
+    private static ExecutionContext? s_cleanContext;
+
+    /// <summary>
+    /// The execution context of a machine thread before any goroutine ran on it: no AsyncLocal
+    /// values. Goroutines spawned with flow suppressed run in it.
+    /// </summary>
+    public static ExecutionContext? CleanContext => Volatile.Read(ref s_cleanContext);
+
+    /// <summary>Starts the thread, without flowing the starting thread's execution context to it.</summary>
+    public void Start() => _thread.UnsafeStart();
 
     private void Run(Scheduler scheduler)
     {
         t_current = this;
+        Interlocked.CompareExchange(ref s_cleanContext, ExecutionContext.Capture(), null);
         scheduler.RunMachine(this);
     }
 
@@ -164,9 +173,12 @@ internal sealed class Machine
     public void Acquire(Processor processor)
     {
         Debug.Assert(Processor is null, "a machine holds one processor at a time");
+
+        // In the section before the processor names us its owner: sysmon must never see us as
+        // the owner while outside it, or it could take the processor from under us.
+        Volatile.Write(ref _inOwnerSection, true);
         processor.AcquireBy(this);
         Processor = processor;
-        Volatile.Write(ref _inOwnerSection, true);
     }
 
     /// <summary>A pseudo-random number for victim selection. Own thread only.</summary>

@@ -80,6 +80,14 @@ internal sealed class Processor
     /// <summary>Incremented by the owner at every blocking-region entry. Read by sysmon.</summary>
     public uint SyscallTick;
 
+    /// <summary>
+    /// Set by sysmon when the current time slice has run 10 ms (with the running goroutine's
+    /// preempt flag); the owner's next scheduling round starts a new slice: runNext loses its
+    /// inherited time and the global queue goes first. Without it, two goroutines that ready each
+    /// other through runNext would never let the rest of the processor's queue run.
+    /// </summary>
+    public volatile bool SliceExpired;
+
     /// <summary>Set under the scheduler lock when GOMAXPROCS drops below this processor's id.</summary>
     public volatile bool Retiring;
 

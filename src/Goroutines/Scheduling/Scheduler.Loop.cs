@@ -70,8 +70,18 @@ internal sealed partial class Scheduler
             return null;
         }
 
+        bool sliceExpired = processor.SliceExpired;
+        if (sliceExpired)
+        {
+            // Go preempts the goroutine whose slice ran out; ours may be parked already and
+            // readied into runNext by its partner. Start a new slice: runNext to the back.
+            processor.SliceExpired = false;
+            processor.ScheduleTick++;
+            processor.RunQueue.DemoteRunNext(this);
+        }
+
         Goroutine? g;
-        if (processor.ScheduleTick % GlobalQueueFairnessTicks == 0 && Volatile.Read(ref _globalCount.Value) > 0)
+        if ((sliceExpired || processor.ScheduleTick % GlobalQueueFairnessTicks == 0) && Volatile.Read(ref _globalCount.Value) > 0)
         {
             g = TakeGlobal(processor, 1);
             if (g is not null)
@@ -223,26 +233,34 @@ internal sealed partial class Scheduler
         }
 
         processor.StepTick++;
+        if (processor.HandoffPending)
+        {
+            // A request sysmon left while we were in the loop: we are not stuck, cancel it
+            // (we are in our section, so sysmon cannot complete it meanwhile).
+            processor.CheckOwnership(machine, inStep: false);
+        }
+
         g.MarkRunning();
         machine.RunningGoroutine = g;
         SynchronizationContext.SetSynchronizationContext(g.Context);
         machine.LeaveForStep();
 
         g.RunStep();
+        Goroutine.StepOutcome outcome = g.FinishStep();
+        if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
+        {
+            // Outside the owner section: the handler is user code, and may block.
+            ReportPanic(g, panic);
+        }
 
         bool owned = machine.ReturnFromStep();
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
 
-        switch (g.FinishStep())
+        switch (outcome)
         {
             case Goroutine.StepOutcome.Exited:
-                if (g.PanicException is { } panic)
-                {
-                    ReportPanic(g, panic);
-                }
-
                 ExitGoroutine(current, g);
                 break;
             case Goroutine.StepOutcome.Yielded:

@@ -464,8 +464,8 @@ internal sealed partial class Scheduler
                 _idleMachines = machine.IdleLink;
                 machine.IdleLink = null;
                 Volatile.Write(ref _idleMachineCount, _idleMachineCount - 1);
-                machine.NextProcessor = processor;
                 machine.Spinning = spinning;
+                Volatile.Write(ref machine.NextProcessor, processor); // release: publishes Spinning; pairs with the acquire in WaitForProcessor
             }
             else if (id >= _maxThreads)
             {

@@ -22,6 +22,9 @@ namespace Goroutines.Scheduling;
 //              suspends and requeues the goroutine at the tail of the global queue
 //              (Goroutine.YieldWith; the step's outcome counts it as a preemption).
 //              Go.YieldAsync and parks always suspend, so they need no check.
+//              The processor's slice expires too (Processor.SliceExpired): two
+//              goroutines readying each other through runNext would otherwise
+//              inherit one time slice forever.
 //              Its step tick has not moved for 10 ms either and the flag was set in
 //              an earlier round: the goroutine never reaches a safe point (a tight
 //              loop, Thread.Sleep, a synchronous read). If work starves meanwhile —
@@ -71,7 +74,7 @@ internal sealed partial class SystemMonitor
     }
 
     /// <summary>Starts the monitor thread.</summary>
-    public void Start() => _thread.Start();
+    public void Start() => _thread.UnsafeStart();
 
     private void Run()
     {
@@ -150,6 +153,7 @@ internal sealed partial class SystemMonitor
         if (!processor.SysmonPreempted)
         {
             processor.SysmonPreempted = true;
+            processor.SliceExpired = true;
             if (owner.RunningGoroutine is { } g)
             {
                 g.PreemptRequested = true;

@@ -47,6 +47,7 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
     private Action<object?>? _continuation;
     private object? _continuationState;
     private Goroutine? _goroutine;
+    private long _goroutineId;
     private object? _capturedContext;
     private ExecutionContext? _executionContext;
     private WaitReason _reason;
@@ -137,9 +138,10 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is GoroutineSynchronizationContext { Goroutine: { } g })
+            if (context is GoroutineSynchronizationContext { Goroutine: { } g } goroutineContext)
             {
                 _goroutine = g;
+                _goroutineId = goroutineContext.GoroutineId;
                 g.NoteParking(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
@@ -185,7 +187,12 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
     {
         if (_goroutine is { } g)
         {
-            g.Enqueue(this);
+            // Only into the incarnation that parked: a flow that outlived its goroutine runs as an orphan.
+            if (!g.TryPost(_goroutineId, this))
+            {
+                Scheduler.Instance.RunOrphan(this, _goroutineId);
+            }
+
             return;
         }
 
@@ -239,6 +246,7 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
         _continuation = null;
         _continuationState = null;
         _goroutine = null;
+        _goroutineId = 0;
         _capturedContext = null;
         _executionContext = null;
         _reason = WaitReason.None;

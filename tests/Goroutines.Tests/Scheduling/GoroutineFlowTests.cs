@@ -1,0 +1,185 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+using Goroutines.Tests.TestSupport;
+
+using Xunit;
+
+namespace Goroutines.Tests.Scheduling;
+
+/// <summary>
+/// A goroutine as one sequential flow made of several async flows: flows that yield in the same
+/// step, flows that outlive their goroutine, pairs that ready each other, execution contexts.
+/// </summary>
+public sealed class GoroutineFlowTests : RuntimeTest
+{
+    [Fact]
+    public async Task YieldAsync_TwoFlowsOfOneGoroutineYieldInTheSameStep_BothResume()
+    {
+        int resumed = 0;
+
+        await GoTest.RunAsync(async () =>
+        {
+            async Task YieldOnce()
+            {
+                await Go.YieldAsync();
+                Interlocked.Increment(ref resumed);
+            }
+
+            await Task.WhenAll(YieldOnce(), YieldOnce(), YieldOnce()).Within(what: "three flows that each yield once");
+        });
+
+        Assert.Equal(3, Volatile.Read(ref resumed));
+    }
+
+    [Fact]
+    public async Task YieldAsync_FlowYieldsInTheStepItsGoroutineReturns_ResumesAsOrphanOfThatGoroutine()
+    {
+        long parent = 0;
+        var resumed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task Straggler()
+        {
+            await Go.YieldAsync();
+            resumed.SetResult(Goroutine.Current?.ParentId ?? -1);
+        }
+
+        await GoTest.RunAsync(() =>
+        {
+            parent = Go.CurrentGoroutineId;
+            _ = Straggler(); // not awaited: the goroutine returns in the step in which it yielded
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(parent, await resumed.Task.Within(what: "the straggling flow"));
+    }
+
+    [Fact]
+    public async Task Ready_WaiterOfAFlowThatOutlivedItsGoroutine_ResumesAsOrphanNotInAReusedGoroutine()
+    {
+        Waiter waiter = Waiter.Rent();
+        long parent = 0;
+        using var parked = new ManualResetEventSlim();
+        var resumed = new TaskCompletionSource<(long Id, long Parent)>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task Straggler()
+        {
+            ValueTask park = waiter.ParkAsync(WaitReason.Parked);
+            parked.Set();
+            await park;
+            resumed.SetResult((Go.CurrentGoroutineId, Goroutine.Current?.ParentId ?? -1));
+        }
+
+        await GoTest.RunAsync(() =>
+        {
+            parent = Go.CurrentGoroutineId;
+            _ = Straggler();
+            return Task.CompletedTask;
+        });
+
+        GoTest.WaitFor(parked, "the straggler to park");
+
+        // Let goroutine objects be reused meanwhile; none of them may receive the continuation.
+        for (int i = 0; i < 100; i++)
+        {
+            await GoTest.RunAsync(() => Task.CompletedTask);
+        }
+
+        waiter.Ready();
+        (long id, long orphanParent) = await resumed.Task.Within(what: "the straggler's continuation");
+        Assert.NotEqual(parent, id);
+        Assert.Equal(parent, orphanParent);
+    }
+
+    [Fact]
+    public async Task Ready_PairReadyingEachOtherThroughRunNext_DoesNotStarveTheirProcessor()
+    {
+        // Two goroutines hand a token back and forth through runNext, inheriting one time slice;
+        // a goroutine queued behind them must still run once sysmon sees the slice expire.
+        Settings.SetMaxProcs(1);
+        bool stop = false;
+        var otherRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Waiter? toA = null;
+        Waiter? toB = null;
+        using var bothParked = new CountdownEvent(2);
+
+        async Task Bounce(Func<Waiter?> mine, Action<Waiter> setMine, Func<Waiter?> theirs)
+        {
+            bool first = true;
+            while (!Volatile.Read(ref stop))
+            {
+                Waiter w = Waiter.Rent();
+                setMine(w);
+                ValueTask park = w.ParkAsync(WaitReason.Parked);
+                if (first)
+                {
+                    first = false;
+                    bothParked.Signal();
+                }
+
+                if (theirs() is { } other)
+                {
+                    other.Ready();
+                }
+
+                await park;
+            }
+        }
+
+        Task a = GoTest.Start(() => Bounce(() => Volatile.Read(ref toA), w => Volatile.Write(ref toA, w), () => Interlocked.Exchange(ref toB, null)));
+        Task b = GoTest.Start(() => Bounce(() => Volatile.Read(ref toB), w => Volatile.Write(ref toB, w), () => Interlocked.Exchange(ref toA, null)));
+        Assert.True(bothParked.Wait(TestTimeouts.Default), "both partners to start");
+
+        Go.Run(() => otherRan.SetResult()); // from outside: the global queue
+        await otherRan.Task.Within(what: "a goroutine queued behind a ping-pong pair");
+
+        // A partner may park after a release went by: release whatever is parked until both ended.
+        Volatile.Write(ref stop, true);
+        Task pair = Task.WhenAll(a, b);
+        bool ended = Poll.Until(
+            () =>
+            {
+                Interlocked.Exchange(ref toA, null)?.Ready();
+                Interlocked.Exchange(ref toB, null)?.Ready();
+                return pair.IsCompleted;
+            },
+            TestTimeouts.Default);
+        Assert.True(ended, "The ping-pong pair did not stop.");
+        await pair;
+    }
+
+    [Fact]
+    public async Task Run_AsyncLocalOfTheSpawner_FlowsIntoTheGoroutineAndDoesNotLeakOut()
+    {
+        var local = new AsyncLocal<string?>();
+        local.Value = "spawner";
+        string? seenInside = null;
+        string? seenByNext = "unset";
+
+        await GoTest.RunAsync(async () =>
+        {
+            seenInside = local.Value;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (ExecutionContext.SuppressFlow())
+            {
+                // Two synchronous goroutines on this processor: the first sets the value, the second
+                // (spawned without flow) must not see it on the same thread.
+                Go.Run(() => local.Value = "leaked");
+                Go.Run(() =>
+                {
+                    seenByNext = local.Value;
+                    done.SetResult();
+                });
+            }
+
+            await done.Task.Within(what: "the second goroutine");
+        });
+
+        Assert.Equal("spawner", seenInside);
+        Assert.Null(seenByNext);
+    }
+}
