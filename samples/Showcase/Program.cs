@@ -75,12 +75,15 @@ Go.Main(async () =>
 
     await stolenDone.Task;
     RuntimeStatistics after = Go.ReadStatistics();
-    Console.WriteLine($"2. {Jobs:N0} CPU-bound goroutines spawned on one processor ran on {threadsSeen.Count} threads; {after.Steals - before.Steals} steals.");
+    Console.WriteLine($"2. {Jobs:N0} CPU-bound goroutines spawned on one processor ran on {threadsSeen.Count} threads; {after.Steals - before.Steals} steal(s) spread them.");
     Console.WriteLine();
 
-    // 3. A CPU hog: a goroutine spinning with no await can't be interrupted in .NET, so after
-    //    10 ms sysmon hands its processor to another thread, and everyone else keeps running.
+    // 3. A CPU hog: a goroutine spinning with no await can't be interrupted in .NET, so once
+    //    work starves behind it for 10 ms, sysmon hands its processor to another thread and
+    //    everyone else keeps running.
     int previous = Go.SetMaxProcs(1);
+    await Go.YieldAsync(); // the second processor retires as this goroutine passes through the scheduler
+    long handoffsBefore = Go.ReadStatistics().Handoffs;
     bool stop = false;
     var hogStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     Go.Run(() =>
@@ -90,7 +93,7 @@ Go.Main(async () =>
         {
         }
     });
-    await hogStarted.Task;
+    await hogStarted.Task; // we are queued behind the hog on the only processor
     long hogStart = Stopwatch.GetTimestamp();
     var others = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     int othersLeft = 100;
@@ -107,7 +110,8 @@ Go.Main(async () =>
     }
 
     await others.Task;
-    Console.WriteLine($"3. With GOMAXPROCS=1 and a goroutine spinning forever, 100 other goroutines still finished in {Stopwatch.GetElapsedTime(hogStart).TotalMilliseconds:F0} ms.");
+    long handoffs = Go.ReadStatistics().Handoffs - handoffsBefore;
+    Console.WriteLine($"3. With GOMAXPROCS=1 and a goroutine spinning forever, this goroutine and 100 others still ran ({Stopwatch.GetElapsedTime(hogStart).TotalMilliseconds:F0} ms); {handoffs} processor hand-off(s) made it possible.");
     Volatile.Write(ref stop, true);
     Go.SetMaxProcs(previous);
     Console.WriteLine();
