@@ -73,7 +73,7 @@ internal sealed class Goroutine
 
     // ---- scheduling ----
 
-    /// <summary>Link in the global run queue, a batch, or a free list. Written by whoever holds the list.</summary>
+    /// <summary>Link in a free list. Written by whoever holds the list.</summary>
     public Goroutine? SchedLink;
 
     /// <summary>In the first goroutine of a batch in a <see cref="GoroutineBatchQueue"/>: the batch's last goroutine.</summary>
