@@ -100,8 +100,10 @@ internal sealed partial class SystemMonitor
     /// <remarks>Go: retake.</remarks>
     private bool Retake(long now)
     {
+        // The clock of the global queue's starvation runs only while it holds goroutines and
+        // nobody takes from it: a goroutine queued a moment ago is not starving.
         long taken = _scheduler.GlobalTaken;
-        if (taken != _globalTaken)
+        if (taken != _globalTaken || _scheduler.GlobalCount == 0)
         {
             _globalTaken = taken;
             _globalTakenSince = now;
@@ -163,7 +165,7 @@ internal sealed partial class SystemMonitor
         }
 
         uint head = processor.RunQueue.Head;
-        if (head != processor.SysmonQueueHead)
+        if (head != processor.SysmonQueueHead || processor.RunQueue.IsEmpty)
         {
             processor.SysmonQueueHead = head;
             processor.SysmonQueueHeadSince = now;
