@@ -170,7 +170,8 @@ internal sealed partial class Scheduler
             parentId = machine?.RunningGoroutine?.Id ?? 0;
         }
 
-        Processor? processor = machine?.EnterRuntime(out bool entered) ?? NoRuntime(out entered);
+        bool entered = false;
+        Processor? processor = machine?.EnterRuntime(out entered);
         Goroutine g;
         long id;
         if (processor is not null)
@@ -188,23 +189,7 @@ internal sealed partial class Scheduler
 
         g.Initialize(id, entry, parentId, member, file, line);
         g.ExitSignal = exitSignal;
-        if (processor is not null)
-        {
-            processor.RunQueue.Push(g, next: true, this);
-            machine!.LeaveRuntime(entered);
-        }
-        else
-        {
-            PutGlobal(g);
-        }
-
-        Wakep();
-    }
-
-    private static Processor? NoRuntime(out bool entered)
-    {
-        entered = false;
-        return null;
+        QueueRunnable(g, machine, processor, entered);
     }
 
     /// <summary>
@@ -216,19 +201,27 @@ internal sealed partial class Scheduler
     {
         g.Status = GoroutineStatus.Runnable;
         Machine? machine = Machine.Current;
-        if (machine is not null)
+        bool entered = false;
+        Processor? processor = machine?.EnterRuntime(out entered);
+        QueueRunnable(g, machine, processor, entered);
+    }
+
+    /// <summary>
+    /// The common tail of spawning and readying: runNext of <paramref name="processor"/> (then leaves
+    /// the section <paramref name="machine"/> entered for it), else the global queue; then wakep.
+    /// </summary>
+    private void QueueRunnable(Goroutine g, Machine? machine, Processor? processor, bool entered)
+    {
+        if (processor is not null)
         {
-            Processor? processor = machine.EnterRuntime(out bool entered);
-            if (processor is not null)
-            {
-                processor.RunQueue.Push(g, next: true, this);
-                machine.LeaveRuntime(entered);
-                Wakep();
-                return;
-            }
+            processor.RunQueue.Push(g, next: true, this);
+            machine!.LeaveRuntime(entered);
+        }
+        else
+        {
+            PutGlobal(g);
         }
 
-        PutGlobal(g);
         Wakep();
     }
 

@@ -34,6 +34,7 @@ namespace Goroutines.Scheduling;
 internal class Waiter : IValueTaskSource, IGoroutineWorkItem
 {
     private static readonly Action<object?> s_completed = static _ => Debug.Fail("completed sentinel invoked");
+    private static readonly ContextCallback s_invokeContinuation = static s => ((Waiter)s!).InvokeContinuation();
 
     // Bounded pool shared by all threads, plus one cached per thread (sizes picked without data).
     private const int PoolCapacity = 1024;
@@ -176,12 +177,7 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
     }
 
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
-    public void Execute()
-    {
-        Action<object?> continuation = _continuation!;
-        object? state = _continuationState;
-        continuation(state);
-    }
+    public void Execute() => InvokeContinuation();
 
     private void Resume()
     {
@@ -220,17 +216,17 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
 
     private void RunOffRuntime()
     {
-        Action<object?> continuation = _continuation!;
-        object? state = _continuationState;
         if (_executionContext is { } executionContext)
         {
-            ExecutionContext.Run(executionContext, static s => ((Action)s!)(), (Action)(() => continuation(state)));
+            ExecutionContext.Run(executionContext, s_invokeContinuation, this);
         }
         else
         {
-            continuation(state);
+            InvokeContinuation();
         }
     }
+
+    private void InvokeContinuation() => _continuation!(_continuationState);
 
     private void CheckToken(short token)
     {
