@@ -9,41 +9,39 @@ using System.Threading.Tasks.Sources;
 namespace Goroutines.Scheduling;
 
 // Waiter: the runtime's park/ready primitive, Go's gopark/goready and the core of
-// its sudog. Channels, locks and timers build on it (subclasses add the value being
-// handed over and the links of their wait queues).
+// its sudog. Subclasses add the awaitable surface (SignalWaiter: no value;
+// ChannelWaiter<T>: the value being handed over and the links of a channel's wait
+// queue); this base owns the continuation protocol and where the resumed code runs.
 //
-// A Waiter is a pooled IValueTaskSource. ParkAsync hands out a ValueTask over it;
-// Ready completes it. When the awaiter is a goroutine (the await captured a
-// goroutine's context), completion enqueues the Waiter itself on that goroutine as
-// its next work item, so a park/ready cycle allocates nothing: no closure, no
-// posted callback, no Task. Awaiters that are not goroutines (a plain thread, code
-// under ConfigureAwait(false)) get the usual behaviour: their captured context, or
-// the thread pool. A Waiter is never cancelable: a cancelled, pooled waiter could be
-// completed by a late Ready after it was reused; cancellation is a separate case of
-// the operation that owns the Waiter (a select case, a context's Done channel).
+// A waiter is pooled (WaiterPool) and awaited through a ValueTask over it. When the
+// awaiter is a goroutine (the await captured a goroutine's context), Ready enqueues
+// the waiter itself on that goroutine as its next work item, so a park/ready cycle
+// allocates nothing: no closure, no posted callback, no Task. Awaiters that are not
+// goroutines (a plain thread, code under ConfigureAwait(false)) get the usual
+// behaviour: their captured context, or the thread pool. A synchronous caller blocks
+// its thread on a per-thread event instead (BlockUntilReady).
+//
+// A waiter is never cancelable: a cancelled, pooled waiter could be completed by a
+// late Ready after it was reused; cancellation is a separate case of the operation
+// that owns the waiter (a select case, a context's Done channel).
 //
 // Protocol (the continuation field decides, as in ManualResetValueTaskSourceCore):
 //   OnCompleted: store the continuation with a CAS from null; if Ready already put
 //                the completed sentinel there, resume at once.
 //   Ready:       CAS the sentinel in from null; if a continuation was there, resume it.
-//   GetResult:   the awaiter's last touch: bump the version and reset for reuse.
+//   GetResult:   the awaiter's last touch: bump the version, reset, return to the pool.
 //
 // Invariants:
-// - Exactly one ParkAsync/await/GetResult per rental (versions catch misuse).
-// - A Waiter is in at most one pool or wait queue at a time.
-internal class Waiter : IValueTaskSource, IGoroutineWorkItem
+// - Exactly one park/await/GetResult per rental (versions catch misuse).
+// - A waiter is in at most one pool or wait queue at a time.
+internal abstract class Waiter : IGoroutineWorkItem
 {
     private static readonly Action<object?> s_completed = static _ => Debug.Fail("completed sentinel invoked");
+    private static readonly Action<object?> s_setEvent = static s => ((ManualResetEventSlim)s!).Set();
     private static readonly ContextCallback s_invokeContinuation = static s => ((Waiter)s!).InvokeContinuation();
 
-    // Bounded pool shared by all threads, plus one cached per thread (sizes picked without data).
-    private const int PoolCapacity = 1024;
-    private static readonly Waiter?[] s_pool = new Waiter?[PoolCapacity];
-    private static int s_poolCount;
-    private static readonly Lock s_poolLock = new();
-
     [ThreadStatic]
-    private static Waiter? t_cached;
+    private static ManualResetEventSlim? t_blockingEvent;
 
     private Action<object?>? _continuation;
     private object? _continuationState;
@@ -52,62 +50,14 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
     private object? _capturedContext;
     private ExecutionContext? _executionContext;
     private WaitReason _reason;
+    private bool _resumeInline;
     private short _version;
-
-    /// <summary>Takes a waiter from the pool, or a new one.</summary>
-    public static Waiter Rent()
-    {
-        Waiter? waiter = t_cached;
-        if (waiter is not null)
-        {
-            t_cached = null;
-            return waiter;
-        }
-
-        if (Volatile.Read(ref s_poolCount) > 0)
-        {
-            lock (s_poolLock)
-            {
-                if (s_poolCount > 0)
-                {
-                    waiter = s_pool[--s_poolCount];
-                    s_pool[s_poolCount] = null;
-                    return waiter!;
-                }
-            }
-        }
-
-        return new Waiter();
-    }
-
-    /// <summary>Returns a waiter whose await has completed (after GetResult) to the pool.</summary>
-    public static void Return(Waiter waiter)
-    {
-        if (t_cached is null)
-        {
-            t_cached = waiter;
-            return;
-        }
-
-        lock (s_poolLock)
-        {
-            if (s_poolCount < PoolCapacity)
-            {
-                s_pool[s_poolCount++] = waiter;
-            }
-        }
-    }
 
     /// <summary>The goroutine parked on this waiter, once its await registered.</summary>
     public Goroutine? Goroutine => _goroutine;
 
-    /// <summary>Returns an awaitable that completes when <see cref="Ready"/> is called.</summary>
-    /// <remarks>Go: gopark.</remarks>
-    public ValueTask ParkAsync(WaitReason reason)
-    {
-        _reason = reason;
-        return new ValueTask(this, _version);
-    }
+    /// <summary>The token of the current rental, for the ValueTask handed out over this waiter.</summary>
+    protected short Version => _version;
 
     /// <summary>Completes the park: the awaiting goroutine becomes runnable. Any thread, once per park.</summary>
     /// <remarks>Go: goready.</remarks>
@@ -124,15 +74,41 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
         Resume();
     }
 
-    /// <inheritdoc/>
-    public ValueTaskSourceStatus GetStatus(short token)
+    /// <summary>
+    /// Blocks the calling thread until <see cref="Ready"/> (the synchronous forms of channel
+    /// operations). On a goroutine's thread it enters a blocking region, so its processor is
+    /// handed to another thread meanwhile. Call GetResult afterwards.
+    /// </summary>
+    public void BlockUntilReady()
+    {
+        if (Volatile.Read(ref _continuation) == s_completed)
+        {
+            return;
+        }
+
+        ManualResetEventSlim readied = t_blockingEvent ??= new ManualResetEventSlim();
+        readied.Reset();
+        _resumeInline = true;
+        OnCompletedCore(s_setEvent, readied, _version, ValueTaskSourceOnCompletedFlags.None);
+        using BlockingRegion region = BlockingRegion.Enter();
+        readied.Wait();
+    }
+
+    /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
+    public void Execute() => InvokeContinuation();
+
+    /// <summary>Records why the coming await parks; called when handing out the awaitable.</summary>
+    protected void SetWaitReason(WaitReason reason) => _reason = reason;
+
+    /// <summary>IValueTaskSource.GetStatus for every awaitable surface of a subclass.</summary>
+    protected ValueTaskSourceStatus GetStatusCore(short token)
     {
         CheckToken(token);
         return Volatile.Read(ref _continuation) == s_completed ? ValueTaskSourceStatus.Succeeded : ValueTaskSourceStatus.Pending;
     }
 
-    /// <inheritdoc/>
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    /// <summary>IValueTaskSource.OnCompleted for every awaitable surface of a subclass.</summary>
+    protected void OnCompletedCore(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         CheckToken(token);
         _continuationState = state;
@@ -155,7 +131,7 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
             }
         }
 
-        if (_goroutine is null && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+        if (_goroutine is null && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
         {
             _executionContext = ExecutionContext.Capture();
         }
@@ -169,15 +145,20 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
         }
     }
 
-    /// <inheritdoc/>
-    public void GetResult(short token)
+    /// <summary>The start of every GetResult: checks the token and resets for the next rental.</summary>
+    protected void EndPark(short token)
     {
         CheckToken(token);
-        Reset();
+        _version++;
+        _continuation = null;
+        _continuationState = null;
+        _goroutine = null;
+        _goroutineId = 0;
+        _capturedContext = null;
+        _executionContext = null;
+        _reason = WaitReason.None;
+        _resumeInline = false;
     }
-
-    /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
-    public void Execute() => InvokeContinuation();
 
     private void Resume()
     {
@@ -189,6 +170,12 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
                 Scheduler.Instance.RunOrphan(this, _goroutineId);
             }
 
+            return;
+        }
+
+        if (_resumeInline)
+        {
+            InvokeContinuation(); // a blocked thread's event: setting it is all there is to run
             return;
         }
 
@@ -234,17 +221,5 @@ internal class Waiter : IValueTaskSource, IGoroutineWorkItem
         {
             throw new InvalidOperationException("The awaitable of a parked operation was used after it completed: await each one exactly once.");
         }
-    }
-
-    private void Reset()
-    {
-        _version++;
-        _continuation = null;
-        _continuationState = null;
-        _goroutine = null;
-        _goroutineId = 0;
-        _capturedContext = null;
-        _executionContext = null;
-        _reason = WaitReason.None;
     }
 }

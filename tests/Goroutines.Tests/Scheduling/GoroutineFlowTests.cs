@@ -61,7 +61,7 @@ public sealed class GoroutineFlowTests : RuntimeTest
     [Fact]
     public async Task Ready_WaiterOfAFlowThatOutlivedItsGoroutine_ResumesAsOrphanNotInAReusedGoroutine()
     {
-        Waiter waiter = Waiter.Rent();
+        SignalWaiter waiter = SignalWaiter.Rent();
         long parent = 0;
         using var parked = new ManualResetEventSlim();
         var resumed = new TaskCompletionSource<(long Id, long Parent)>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -103,16 +103,16 @@ public sealed class GoroutineFlowTests : RuntimeTest
         Settings.SetMaxProcs(1);
         bool stop = false;
         var otherRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Waiter? toA = null;
-        Waiter? toB = null;
+        SignalWaiter? toA = null;
+        SignalWaiter? toB = null;
         using var bothParked = new CountdownEvent(2);
 
-        async Task Bounce(Func<Waiter?> mine, Action<Waiter> setMine, Func<Waiter?> theirs)
+        async Task Bounce(Func<SignalWaiter?> mine, Action<SignalWaiter> setMine, Func<SignalWaiter?> theirs)
         {
             bool first = true;
             while (!Volatile.Read(ref stop))
             {
-                Waiter w = Waiter.Rent();
+                SignalWaiter w = SignalWaiter.Rent();
                 setMine(w);
                 ValueTask park = w.ParkAsync(WaitReason.Parked);
                 if (first)

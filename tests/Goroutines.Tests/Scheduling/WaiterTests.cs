@@ -18,14 +18,14 @@ public sealed class WaiterTests : RuntimeTest
     public async Task ParkAsync_ReadiedByAnotherGoroutine_WaitsWithReasonThenResumesAsItself()
     {
         Goroutine? parkedGoroutine = null;
-        Waiter? waiter = null;
+        SignalWaiter? waiter = null;
         using var aboutToPark = new ManualResetEventSlim();
 
         Task parked = GoTest.Start(async () =>
         {
             long id = Go.CurrentGoroutineId;
             SynchronizationContext? context = SynchronizationContext.Current;
-            Waiter w = Waiter.Rent();
+            SignalWaiter w = SignalWaiter.Rent();
             Volatile.Write(ref waiter, w);
             Volatile.Write(ref parkedGoroutine, Goroutine.Current);
             aboutToPark.Set();
@@ -35,7 +35,6 @@ public sealed class WaiterTests : RuntimeTest
             Assert.Equal(id, Go.CurrentGoroutineId);
             Assert.Same(context, SynchronizationContext.Current);
             Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
-            Waiter.Return(w);
         });
 
         GoTest.WaitFor(aboutToPark, "the goroutine to start");
@@ -61,20 +60,19 @@ public sealed class WaiterTests : RuntimeTest
         await GoTest.RunAsync(async () =>
         {
             long id = Go.CurrentGoroutineId;
-            Waiter w = Waiter.Rent();
+            SignalWaiter w = SignalWaiter.Rent();
             ValueTask park = w.ParkAsync(WaitReason.Parked);
             w.Ready();
             Assert.True(park.IsCompleted);
             await park;
             Assert.Equal(id, Go.CurrentGoroutineId);
-            Waiter.Return(w);
         });
     }
 
     [Fact]
     public async Task ParkAsync_AwaitedOutsideGoroutine_ResumesWithoutTheRuntime()
     {
-        Waiter w = Waiter.Rent();
+        SignalWaiter w = SignalWaiter.Rent();
         ValueTask park = w.ParkAsync(WaitReason.Parked);
         Task awaiting = Task.Run(async () =>
         {
@@ -84,7 +82,6 @@ public sealed class WaiterTests : RuntimeTest
 
         w.Ready();
         await awaiting.Within(what: "the thread-pool awaiter");
-        Waiter.Return(w);
     }
 
     [Fact]
@@ -137,11 +134,10 @@ public sealed class WaiterTests : RuntimeTest
                     sameThread = true;
                 }
 
-                Waiter waiter = Waiter.Rent();
+                SignalWaiter waiter = SignalWaiter.Rent();
                 PingPong.Publish(ref pingPong.PingSlot, waiter);
                 PingPong.ReadyOther(ref pingPong.PongSlot);
                 await waiter.ParkAsync(WaitReason.Parked);
-                Waiter.Return(waiter);
             }
 
             threadBytes[windows - 1] = GC.GetAllocatedBytesForCurrentThread() - threadStart;
@@ -154,11 +150,10 @@ public sealed class WaiterTests : RuntimeTest
             for (int i = 0; i < cycles; i++)
             {
                 Volatile.Write(ref pongThread, Environment.CurrentManagedThreadId);
-                Waiter waiter = Waiter.Rent();
+                SignalWaiter waiter = SignalWaiter.Rent();
                 PingPong.Publish(ref pingPong.PongSlot, waiter);
                 PingPong.ReadyOther(ref pingPong.PingSlot);
                 await waiter.ParkAsync(WaitReason.Parked);
-                Waiter.Return(waiter);
             }
 
             PingPong.ReadyOther(ref pingPong.PingSlot);
@@ -176,14 +171,14 @@ public sealed class WaiterTests : RuntimeTest
 
     private sealed class PingPong
     {
-        public Waiter? PingSlot;
-        public Waiter? PongSlot;
+        public SignalWaiter? PingSlot;
+        public SignalWaiter? PongSlot;
 
         // An exchange (a full fence) so that of two goroutines publishing at once, at least one
         // sees the other's waiter when it reads (ReadyOther): no baton is ever lost.
-        public static void Publish(ref Waiter? slot, Waiter waiter) => Interlocked.Exchange(ref slot, waiter);
+        public static void Publish(ref SignalWaiter? slot, SignalWaiter waiter) => Interlocked.Exchange(ref slot, waiter);
 
         // Each published waiter is taken, and so readied, exactly once.
-        public static void ReadyOther(ref Waiter? slot) => Interlocked.Exchange(ref slot, null)?.Ready();
+        public static void ReadyOther(ref SignalWaiter? slot) => Interlocked.Exchange(ref slot, null)?.Ready();
     }
 }

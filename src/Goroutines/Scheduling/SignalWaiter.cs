@@ -1,0 +1,40 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace Goroutines.Scheduling;
+
+/// <summary>
+/// A pooled <see cref="Waiter"/> that carries no value: the park of a goroutine that only needs
+/// to be told to go on (a nil channel's forever, a lock's hand-over). Rent, park, await once;
+/// GetResult returns it to the pool.
+/// </summary>
+internal sealed class SignalWaiter : Waiter, IValueTaskSource
+{
+    /// <summary>Takes a waiter from the pool, or a new one.</summary>
+    public static SignalWaiter Rent() => WaiterPool<SignalWaiter>.Rent();
+
+    /// <summary>Returns an awaitable that completes when <see cref="Waiter.Ready"/> is called.</summary>
+    /// <remarks>Go: gopark.</remarks>
+    public ValueTask ParkAsync(WaitReason reason)
+    {
+        SetWaitReason(reason);
+        return new ValueTask(this, Version);
+    }
+
+    /// <inheritdoc/>
+    public ValueTaskSourceStatus GetStatus(short token) => GetStatusCore(token);
+
+    /// <inheritdoc/>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        OnCompletedCore(continuation, state, token, flags);
+
+    /// <inheritdoc/>
+    public void GetResult(short token)
+    {
+        EndPark(token);
+        WaiterPool<SignalWaiter>.Return(this);
+    }
+}

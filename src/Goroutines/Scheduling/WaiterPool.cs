@@ -1,0 +1,73 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Threading;
+
+namespace Goroutines.Scheduling;
+
+// WaiterPool: Go's sudog cache, one per waiter type. A waiter is rented when an
+// operation parks and returned by its GetResult, so steady-state parking allocates
+// nothing. One waiter is cached per thread (the common rent-then-return on one
+// machine touches no shared state); the rest go to a bounded shared stack.
+//
+// Invariants:
+// - A waiter is in the pool only between its GetResult and its next Rent.
+internal static class WaiterPool<TWaiter>
+    where TWaiter : Waiter, new()
+{
+    // Bounded so that a burst of parks does not pin memory forever; size picked without data.
+    private const int SharedCapacity = 1024;
+
+    private static readonly TWaiter?[] s_shared = new TWaiter?[SharedCapacity];
+    private static readonly Lock s_sharedLock = new();
+    private static int s_sharedCount;
+
+    [ThreadStatic]
+    private static TWaiter? t_cached;
+
+    /// <summary>Takes a waiter from the pool, or a new one. Any thread.</summary>
+    /// <remarks>Go: acquireSudog.</remarks>
+    public static TWaiter Rent()
+    {
+        TWaiter? waiter = t_cached;
+        if (waiter is not null)
+        {
+            t_cached = null;
+            return waiter;
+        }
+
+        if (Volatile.Read(ref s_sharedCount) > 0)
+        {
+            lock (s_sharedLock)
+            {
+                if (s_sharedCount > 0)
+                {
+                    waiter = s_shared[--s_sharedCount];
+                    s_shared[s_sharedCount] = null;
+                    return waiter!;
+                }
+            }
+        }
+
+        return new TWaiter();
+    }
+
+    /// <summary>Returns a waiter whose await has completed (from its GetResult). Any thread.</summary>
+    /// <remarks>Go: releaseSudog.</remarks>
+    public static void Return(TWaiter waiter)
+    {
+        if (t_cached is null)
+        {
+            t_cached = waiter;
+            return;
+        }
+
+        lock (s_sharedLock)
+        {
+            if (s_sharedCount < SharedCapacity)
+            {
+                s_shared[s_sharedCount++] = waiter;
+            }
+        }
+    }
+}
