@@ -85,8 +85,8 @@ internal sealed class Goroutine
     /// <summary>In the first goroutine of a batch: the first goroutine of the next batch.</summary>
     public Goroutine? NextBatch;
 
-    /// <summary>Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.</summary>
-    public volatile bool PreemptRequested;
+    // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
+    private volatile bool _preemptRequested;
 
     /// <summary>
     /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
@@ -126,6 +126,9 @@ internal sealed class Goroutine
     private bool _yieldRequested;
     private WaitReason _parkReason;
     private Exception? _panic;
+
+    /// <summary>Whether sysmon asked this goroutine to yield at its next safe point (Go: gp.preempt).</summary>
+    public bool PreemptRequested => _preemptRequested;
 
     /// <summary>The goroutine running on the current thread, or null outside the runtime.</summary>
     public static Goroutine? Current => Machine.Current?.RunningGoroutine;
@@ -350,8 +353,8 @@ internal sealed class Goroutine
         if (_yieldRequested)
         {
             _yieldRequested = false;
-            WasPreempted = PreemptRequested;
-            PreemptRequested = false;
+            WasPreempted = _preemptRequested;
+            ClearPreemptRequest();
             Status = GoroutineStatus.Runnable;
             return StepOutcome.Yielded;
         }
@@ -411,10 +414,30 @@ internal sealed class Goroutine
         _next = null;
         _yieldRequested = false;
         _parkReason = WaitReason.None;
-        PreemptRequested = false;
+        ClearPreemptRequest();
         LockedMachine = null;
         CreatedByMember = null;
         CreatedByFile = null;
+    }
+
+    /// <summary>Asks the goroutine to yield at its next safe point. Sysmon only.</summary>
+    /// <remarks>Go: preemptone.</remarks>
+    public void RequestPreempt()
+    {
+        if (!_preemptRequested)
+        {
+            _preemptRequested = true;
+            SafePoint.NotePreemptRequested();
+        }
+    }
+
+    private void ClearPreemptRequest()
+    {
+        if (_preemptRequested)
+        {
+            _preemptRequested = false;
+            SafePoint.NotePreemptCleared();
+        }
     }
 
     /// <summary>Marks the goroutine as running on a machine. Its machine only.</summary>

@@ -158,7 +158,7 @@ internal sealed partial class SystemMonitor
             processor.SliceExpired = true;
             if (owner.RunningGoroutine is { } g)
             {
-                g.PreemptRequested = true;
+                g.RequestPreempt();
             }
 
             return true;

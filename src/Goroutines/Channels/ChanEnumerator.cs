@@ -1,0 +1,83 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Channels;
+
+/// <summary>
+/// The enumerator of <c>await foreach</c> over a channel (Go's <c>for v := range ch</c>): each
+/// <see cref="MoveNextAsync"/> is a receive; the loop ends when the channel is closed and drained.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+/// <remarks>
+/// One enumerator is allocated per loop; the receives themselves allocate nothing, parked or
+/// not. Not thread-safe: one loop at a time, as every enumerator.
+/// </remarks>
+public sealed class ChanEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSource<bool>
+{
+    private readonly ChannelCore<T>? _core;
+    private ChannelWaiter<T>? _parked;
+    private T _current = default!;
+
+    internal ChanEnumerator(ChannelCore<T>? core) => _core = core;
+
+    /// <summary>The value the last successful <see cref="MoveNextAsync"/> received.</summary>
+    public T Current => _current;
+
+    /// <summary>Receives the next value; false once the channel is closed and drained.</summary>
+    public ValueTask<bool> MoveNextAsync()
+    {
+        if (_core is not { } core)
+        {
+            return NilChannel.ReceiveForeverAsync<bool>();
+        }
+
+        if (SafePoint.ShouldYield)
+        {
+            return MoveNextAfterYieldAsync();
+        }
+
+        if (core.TryReceiveOrPark(out T value, out bool ok, out ChannelWaiter<T>? parked))
+        {
+            _current = value;
+            return new ValueTask<bool>(ok);
+        }
+
+        short token = parked!.PrepareReceivePark();
+        _parked = parked;
+        return new ValueTask<bool>(this, token);
+    }
+
+    /// <summary>Nothing to release: a loop ends only between receives.</summary>
+    public ValueTask DisposeAsync() => default;
+
+    /// <inheritdoc/>
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => Parked.GetStatus(token);
+
+    /// <inheritdoc/>
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        Parked.OnCompleted(continuation, state, token, flags);
+
+    /// <inheritdoc/>
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        ChannelWaiter<T> parked = Parked;
+        _parked = null;
+        (T value, bool ok) = ((IValueTaskSource<(T Value, bool Ok)>)parked).GetResult(token);
+        _current = value;
+        return ok;
+    }
+
+    private ChannelWaiter<T> Parked => _parked ?? throw new InvalidOperationException("The awaitable of MoveNextAsync was used after it completed: await each one exactly once.");
+
+    private async ValueTask<bool> MoveNextAfterYieldAsync()
+    {
+        await Go.YieldAsync();
+        return await MoveNextAsync().ConfigureAwait(true);
+    }
+}

@@ -1,0 +1,423 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Channels;
+
+// Select: Go's select statement (selectgo), as a reusable object whose cases are
+// added fluently each round and whose result is the chosen case's index.
+//
+// One round (WaitAsync or Wait):
+//   1. Order: a uniformly random poll order over the non-nil cases (inside-out
+//      Fisher-Yates), and a lock order by channel id (insertion sort; duplicates
+//      adjacent, locked once).
+//   2. Lock every case's channel in lock order.
+//   3. Poll in poll order; the first case that can complete commits: unlock all,
+//      wake its partner, done. A send case on a closed channel throws.
+//   4. None can: with a default case, unlock all and choose it.
+//   5. Else arm the SelectWaiter, link one waiter per case into its channel's queue,
+//      unlock all and park. The first partner to win the SelectWaiter completes its
+//      case and wakes us; we then unlink the other cases' waiters, one channel at a
+//      time (Go relocks them all at once; one at a time suffices because the win is
+//      already decided and every dequeuer skips lost cases under its own lock).
+// With no non-nil case and no default, the round parks forever ("select (no cases)"
+// when it has no case at all, as Go's `select {}`).
+//
+// Rejected: a handler per case (a closure per case per round allocates; an index
+// switch does not); a fresh case list per round (allocates). Cases keep their
+// ChannelWaiter<T> slot across rounds, so a select in a loop allocates nothing once
+// each slot has met its element type.
+//
+// Invariants:
+// - One round at a time (Busy); cases added during a round are refused.
+// - Between rounds, no waiter of this select is linked in any channel queue.
+//
+// Credits: Go's runtime/select.go (the orders, the shared park, the win flag).
+
+/// <summary>
+/// Go's <c>select</c>: waits until one of several channel operations can proceed, then performs
+/// exactly that one. Add the cases each round with <see cref="Receive{T}(Chan{T})"/>,
+/// <see cref="Send{T}(Chan{T}, T)"/> and <see cref="Default"/>, then await <see cref="WaitAsync"/>,
+/// which returns the index of the case that ran (cases are numbered from 0 in the order added).
+/// </summary>
+/// <example>
+/// <code>
+/// var select = new Select();          // once, outside the loop: rounds reuse it
+/// while (true)
+/// {
+///     switch (await select.Receive(jobs).Receive(quit).WaitAsync())
+///     {
+///         case 0: Handle(select.Received&lt;Job&gt;()); break;
+///         case 1: return;
+///     }
+/// }
+/// </code>
+/// </example>
+/// <remarks>
+/// Among cases that can proceed, one is chosen uniformly at random. A case on a nil channel is
+/// never chosen. A select without cases (or with only nil ones) and without default blocks
+/// forever. A round allocates nothing once the object has seen its cases' element types. An
+/// instance is for one flow at a time, as an enumerator is; use one per goroutine.
+/// </remarks>
+[SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "Go's name for the statement; Visual Basic callers can escape it as [Select].")]
+public sealed class Select
+{
+    private const int InitialCases = 4; // most selects have few cases; arrays double as needed
+
+    private readonly SelectWaiter _waiter;
+    private ChannelCore?[] _channels = new ChannelCore?[InitialCases];
+    private ChannelWaiter?[] _waiters = new ChannelWaiter?[InitialCases];
+    private bool[] _isSend = new bool[InitialCases];
+    private long[] _ids = new long[InitialCases];
+    private int[] _pollOrder = new int[InitialCases];
+    private int[] _lockOrder = new int[InitialCases];
+    private int _count;
+    private int _live;          // non-nil cases of the current round
+    private int _defaultIndex = -1;
+    private int _chosen = -1;
+    private bool _chosenIsReceive;
+    private bool _busy;
+    private uint _random;
+
+    /// <summary>Creates a select with no cases.</summary>
+    public Select()
+    {
+        _waiter = new SelectWaiter(this);
+        _random = (uint)Random.Shared.Next() | 1;
+    }
+
+    /// <summary>The index of the case the last round chose, or -1 before the first round.</summary>
+    public int Chosen => _chosen;
+
+    /// <summary>
+    /// Whether the case the last round chose received a sent value: false when it completed because
+    /// its channel is closed and drained (Go's <c>ok</c> in <c>case v, ok := &lt;-ch</c>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The chosen case is not a receive.</exception>
+    public bool ReceivedOk => ChosenReceive().Success;
+
+    /// <summary>Adds a case receiving from <paramref name="channel"/> (Go's <c>case v := &lt;-ch:</c>).</summary>
+    /// <returns>This select, to add more cases.</returns>
+    public Select Receive<T>(Chan<T> channel) => AddCase(channel.Core, isSend: false, default(T)!);
+
+    /// <inheritdoc cref="Receive{T}(Chan{T})"/>
+    public Select Receive<T>(ReceiveOnlyChan<T> channel) => AddCase(channel.Core, isSend: false, default(T)!);
+
+    /// <summary>Adds a case sending <paramref name="value"/> on <paramref name="channel"/> (Go's <c>case ch &lt;- v:</c>).</summary>
+    /// <returns>This select, to add more cases.</returns>
+    /// <remarks>If this case is chosen and the channel is closed, the round throws <see cref="ChannelClosedException"/>.</remarks>
+    public Select Send<T>(Chan<T> channel, T value) => AddCase(channel.Core, isSend: true, value);
+
+    /// <inheritdoc cref="Send{T}(Chan{T}, T)"/>
+    public Select Send<T>(SendOnlyChan<T> channel, T value) => AddCase(channel.Core, isSend: true, value);
+
+    /// <summary>Adds the default case: chosen at once when no other case can proceed.</summary>
+    /// <returns>This select, to add more cases.</returns>
+    /// <exception cref="InvalidOperationException">A default case was already added this round.</exception>
+    public Select Default()
+    {
+        ThrowIfBusy();
+        if (_defaultIndex >= 0)
+        {
+            throw new InvalidOperationException("A select has at most one default case; this round already has one.");
+        }
+
+        _defaultIndex = ReserveCase();
+        _channels[_defaultIndex] = null;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs the round: performs exactly one case, waiting (parking the goroutine) until one can
+    /// proceed unless there is a default case, and clears the cases for the next round.
+    /// </summary>
+    /// <returns>The index of the case performed.</returns>
+    /// <exception cref="ChannelClosedException">The chosen case sends on a closed channel.</exception>
+    /// <exception cref="InvalidOperationException">A round of this select is already waiting.</exception>
+    public ValueTask<int> WaitAsync()
+    {
+        ThrowIfBusy();
+        if (SafePoint.ShouldYield)
+        {
+            return WaitAfterYieldAsync();
+        }
+
+        _busy = true;
+        if (PollOrPark(out int chosen, out WaitReason foreverReason))
+        {
+            return new ValueTask<int>(chosen);
+        }
+
+        return foreverReason == WaitReason.None ? _waiter.ParkAsync(WaitReason.Select) : NilChannel.ParkForeverAsync<int>(foreverReason);
+    }
+
+    /// <summary>
+    /// Runs the round, blocking the calling thread until a case can proceed (see
+    /// <see cref="Chan{T}.Send"/> on blocking a goroutine's thread).
+    /// </summary>
+    /// <inheritdoc cref="WaitAsync" path="/returns"/>
+    /// <inheritdoc cref="WaitAsync" path="/exception"/>
+    public int Wait()
+    {
+        ThrowIfBusy();
+        _busy = true;
+        if (PollOrPark(out int chosen, out WaitReason foreverReason))
+        {
+            return chosen;
+        }
+
+        if (foreverReason != WaitReason.None)
+        {
+            NilChannel.BlockForever();
+        }
+
+        return _waiter.BlockForResult();
+    }
+
+    /// <summary>The value received by the case the last round chose.</summary>
+    /// <typeparam name="T">The element type of that case's channel.</typeparam>
+    /// <returns>The value, or the default value if the channel was closed (see <see cref="ReceivedOk"/>).</returns>
+    /// <exception cref="InvalidOperationException">The chosen case is not a receive, or not on a channel of <typeparamref name="T"/>.</exception>
+    public T Received<T>() => ChosenReceive() is ChannelWaiter<T> waiter
+        ? waiter.Value
+        : throw new InvalidOperationException($"The chosen case {_chosen} does not receive {typeof(T).Name}; read it with the element type of its channel.");
+
+    // Called by the SelectWaiter when a parked round wakes, on the woken flow.
+    internal int CompleteAfterWake(int chosen)
+    {
+        for (int p = 0; p < _live; p++)
+        {
+            int i = _lockOrder[p];
+            ChannelWaiter waiter = _waiters[i]!;
+            if (i != chosen)
+            {
+                ChannelCore channel = _channels[i]!;
+                channel.Lock.Enter();
+                channel.RemoveLocked(waiter, _isSend[i]);
+                channel.Lock.Exit();
+            }
+
+            waiter.Selection = null;
+        }
+
+        bool sendFailed = _isSend[chosen] && !_waiters[chosen]!.Success;
+        EndRound(chosen);
+        return sendFailed ? throw ChannelPanics.SendOnClosedChannel() : chosen;
+    }
+
+    private Select AddCase<T>(ChannelCore<T>? channel, bool isSend, T value)
+    {
+        ThrowIfBusy();
+        int i = ReserveCase();
+        if (_waiters[i] is not ChannelWaiter<T> waiter)
+        {
+            waiter = new ChannelWaiter<T>();
+            _waiters[i] = waiter;
+        }
+
+        waiter.Value = value;
+        waiter.Success = false;
+        _channels[i] = channel;
+        _isSend[i] = isSend;
+        return this;
+    }
+
+    private int ReserveCase()
+    {
+        if (_count == _channels.Length)
+        {
+            int size = _count * 2;
+            Array.Resize(ref _channels, size);
+            Array.Resize(ref _waiters, size);
+            Array.Resize(ref _isSend, size);
+            Array.Resize(ref _ids, size);
+            Array.Resize(ref _pollOrder, size);
+            Array.Resize(ref _lockOrder, size);
+        }
+
+        return _count++;
+    }
+
+    // Steps 1-5 of the header. True with the chosen case when the round completed without
+    // parking. False when it parked on the SelectWaiter (foreverReason None), or when it must
+    // park forever (no non-nil case, no default) with that reason.
+    private bool PollOrPark(out int chosen, out WaitReason foreverReason)
+    {
+        int live = OrderCases();
+        foreverReason = WaitReason.None;
+        if (live == 0)
+        {
+            if (_defaultIndex >= 0)
+            {
+                chosen = EndRound(_defaultIndex);
+                return true;
+            }
+
+            foreverReason = _count == 0 ? WaitReason.SelectNoCases : WaitReason.Select;
+            EndRound(-1);
+            chosen = -1;
+            return false;
+        }
+
+        LockAll(live);
+        for (int p = 0; p < live; p++)
+        {
+            int i = _pollOrder[p];
+            ChannelWaiter waiter = _waiters[i]!;
+            CaseOutcome outcome = _isSend[i]
+                ? _channels[i]!.TrySendLocked(waiter, out ChannelWaiter? partner)
+                : _channels[i]!.TryReceiveLocked(waiter, out partner);
+            if (outcome == CaseOutcome.WouldBlock)
+            {
+                continue;
+            }
+
+            UnlockAll(live);
+            partner?.Wake();
+            if (!_isSend[i])
+            {
+                _channels[i]!.WakeWritabilityWatchers();
+            }
+
+            chosen = EndRound(i);
+            return _isSend[i] && outcome == CaseOutcome.Closed ? throw ChannelPanics.SendOnClosedChannel() : true;
+        }
+
+        if (_defaultIndex >= 0)
+        {
+            UnlockAll(live);
+            chosen = EndRound(_defaultIndex);
+            return true;
+        }
+
+        _live = live;
+        _waiter.Arm();
+        for (int p = 0; p < live; p++)
+        {
+            int i = _lockOrder[p];
+            ChannelWaiter waiter = _waiters[i]!;
+            waiter.Selection = _waiter;
+            waiter.CaseIndex = i;
+            _channels[i]!.EnqueueLocked(waiter, _isSend[i]);
+        }
+
+        UnlockAll(live);
+        for (int p = 0; p < live; p++)
+        {
+            int i = _lockOrder[p];
+            if (!_isSend[i])
+            {
+                _channels[i]!.WakeWritabilityWatchers(); // a parked receive case makes room for a send
+            }
+        }
+        chosen = -1;
+        return false;
+    }
+
+    // Fills the poll order (uniformly random) and the lock order (by channel id) with the
+    // round's non-nil cases; returns how many there are.
+    private int OrderCases()
+    {
+        int live = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            if (_channels[i] is not { } channel)
+            {
+                continue; // a nil channel or the default case: never polled
+            }
+
+            // Inside-out Fisher-Yates: case i lands at a uniform position among the first live + 1.
+            int j = NextRandom(live + 1);
+            _pollOrder[live] = _pollOrder[j];
+            _pollOrder[j] = i;
+
+            long id = channel.Id;
+            _ids[i] = id;
+            int k = live;
+            while (k > 0 && _ids[_lockOrder[k - 1]] > id)
+            {
+                _lockOrder[k] = _lockOrder[k - 1];
+                k--;
+            }
+
+            _lockOrder[k] = i;
+            live++;
+        }
+
+        return live;
+    }
+
+    private void LockAll(int live)
+    {
+        ChannelCore? previous = null;
+        for (int p = 0; p < live; p++)
+        {
+            ChannelCore channel = _channels[_lockOrder[p]]!;
+            if (channel != previous)
+            {
+                channel.Lock.Enter();
+                previous = channel;
+            }
+        }
+    }
+
+    private void UnlockAll(int live)
+    {
+        ChannelCore? previous = null;
+        for (int p = 0; p < live; p++)
+        {
+            ChannelCore channel = _channels[_lockOrder[p]]!;
+            if (channel != previous)
+            {
+                channel.Lock.Exit();
+                previous = channel;
+            }
+        }
+    }
+
+    private int EndRound(int chosen)
+    {
+        _chosen = chosen;
+        _chosenIsReceive = chosen >= 0 && chosen != _defaultIndex && !_isSend[chosen];
+        _count = 0;
+        _live = 0;
+        _defaultIndex = -1;
+        _busy = false;
+        return chosen;
+    }
+
+    private ChannelWaiter ChosenReceive() =>
+        _chosenIsReceive && _waiters[_chosen] is { } waiter
+            ? waiter
+            : throw new InvalidOperationException("The case the last round chose is not a receive.");
+
+    // xorshift32 (Marsaglia), then a multiply-shift into [0, n): cheap and uniform enough for poll order.
+    private int NextRandom(int n)
+    {
+        uint x = _random;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        _random = x;
+        return (int)(((ulong)x * (uint)n) >> 32);
+    }
+
+    private void ThrowIfBusy()
+    {
+        if (_busy)
+        {
+            throw new InvalidOperationException("This select is waiting in a round already; use one Select per concurrent flow.");
+        }
+    }
+
+    private async ValueTask<int> WaitAfterYieldAsync()
+    {
+        await Go.YieldAsync();
+        return await WaitAsync().ConfigureAwait(true);
+    }
+}
