@@ -77,7 +77,7 @@ public abstract class ChanContractTests : RuntimeTest
         int capacity = ch.Capacity;
         for (int i = 0; i < capacity; i++)
         {
-            Assert.True(CompletedAtOnce(ch.SendAsync(i)), $"Send {i} of a buffer of {capacity} did not complete at once.");
+            Assert.True(Synchronously.Completed(ch.SendAsync(i)), $"Send {i} of a buffer of {capacity} did not complete at once.");
             Assert.Equal(i + 1, ch.Count);
         }
 
@@ -1292,12 +1292,12 @@ public abstract class ChanContractTests : RuntimeTest
         {
             if (capacity > 0)
             {
-                Expect(CompletedAtOnce(ch.SendAsync(i)), "SendAsync with room");
-                Expect(CompletedAtOnce(ch.ReceiveAsync(), out int received) && received == i, "ReceiveAsync of a buffered value");
+                Expect(Synchronously.Completed(ch.SendAsync(i)), "SendAsync with room");
+                Expect(Synchronously.Completed(ch.ReceiveAsync(), out int received) && received == i, "ReceiveAsync of a buffered value");
                 ch.Send(i);
                 Expect(ch.Receive() == i, "Receive of a buffered value");
                 Expect(ch.TrySend(i), "TrySend with room");
-                Expect(CompletedAtOnce(ch.ReceiveWithOkAsync(), out (int Value, bool Ok) receivedWithOk) && receivedWithOk == (i, true), "ReceiveWithOkAsync of a buffered value");
+                Expect(Synchronously.Completed(ch.ReceiveWithOkAsync(), out (int Value, bool Ok) receivedWithOk) && receivedWithOk == (i, true), "ReceiveWithOkAsync of a buffered value");
                 Expect(ch.TrySend(i) && ch.TryReceive(out int value) && value == i, "TryReceive of a buffered value");
                 Expect(ch.TrySend(i) && ch.TryReceive(out value, out bool ok) && ok && value == i, "TryReceive(ok) of a buffered value");
                 for (int k = 0; k < capacity; k++)
@@ -1313,35 +1313,10 @@ public abstract class ChanContractTests : RuntimeTest
             }
 
             Expect(!ch.TryReceive(out _) && !ch.TryReceive(out _, out _), "TryReceive on an empty channel");
-            Expect(CompletedAtOnce(closed.ReceiveAsync(), out int fromClosed) && fromClosed == 0, "ReceiveAsync from a closed channel");
-            Expect(CompletedAtOnce(closed.ReceiveWithOkAsync(), out (int Value, bool Ok) fromClosedWithOk) && !fromClosedWithOk.Ok, "ReceiveWithOkAsync from a closed channel");
+            Expect(Synchronously.Completed(closed.ReceiveAsync(), out int fromClosed) && fromClosed == 0, "ReceiveAsync from a closed channel");
+            Expect(Synchronously.Completed(closed.ReceiveWithOkAsync(), out (int Value, bool Ok) fromClosedWithOk) && !fromClosedWithOk.Ok, "ReceiveWithOkAsync from a closed channel");
             Expect(closed.TryReceive(out _, out bool closedOk) && !closedOk, "TryReceive(ok) from a closed channel");
         }
-    }
-
-    /// <summary>Whether the operation completed synchronously; consumes it if so.</summary>
-    private protected static bool CompletedAtOnce(ValueTask operation)
-    {
-        if (!operation.IsCompletedSuccessfully)
-        {
-            return false;
-        }
-
-        operation.GetAwaiter().GetResult();
-        return true;
-    }
-
-    /// <summary>Whether the operation completed synchronously; consumes it and gives its result if so.</summary>
-    private protected static bool CompletedAtOnce<T>(ValueTask<T> operation, out T result)
-    {
-        if (!operation.IsCompletedSuccessfully)
-        {
-            result = default!;
-            return false;
-        }
-
-        result = operation.Result;
-        return true;
     }
 
     private static void Expect(bool condition, string what)
