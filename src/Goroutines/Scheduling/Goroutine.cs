@@ -125,6 +125,10 @@ internal sealed class Goroutine
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private bool _yieldRequested;
     private WaitReason _parkReason;
+
+    // Runtime waiters this goroutine's flows are parked on: awaits registered, continuations not
+    // yet run. Written only by the goroutine's machine during its steps.
+    private int _parkedWaiters;
     private Exception? _panic;
 
     /// <summary>Whether sysmon asked this goroutine to yield at its next safe point (Go: gp.preempt).</summary>
@@ -212,11 +216,52 @@ internal sealed class Goroutine
     }
 
     /// <summary>
-    /// Records that the awaiting code is about to park with <paramref name="reason"/>; the
-    /// machine applies it when the step ends. The goroutine's own code only.
+    /// Records that the awaiting code parks on a runtime <see cref="Waiter"/> with
+    /// <paramref name="reason"/> (the machine applies it when the step ends), and counts the
+    /// waiter until it resumes. The goroutine's own code only.
     /// </summary>
     /// <remarks>Go: gopark's reason.</remarks>
-    public void NoteParking(WaitReason reason) => _parkReason = reason;
+    public void NoteWaiterParked(WaitReason reason)
+    {
+        _parkReason = reason;
+        _parkedWaiters++;
+    }
+
+    /// <summary>A waiter counted by <see cref="NoteWaiterParked"/> resumes. Its machine, running the waiter.</summary>
+    public void NoteWaiterResumed() => _parkedWaiters--;
+
+    /// <summary>
+    /// Whether some flow of this goroutine is parked on a runtime waiter. An exiting goroutine
+    /// with parked waiters is not reused: its waiters may still ready this object (ReadyWaiter).
+    /// </summary>
+    public bool HasParkedWaiters => _parkedWaiters != 0;
+
+    /// <summary>
+    /// Makes <paramref name="waiter"/>, on which incarnation <paramref name="id"/> parked, its next
+    /// work item. Any thread.
+    /// </summary>
+    /// <remarks>
+    /// Cheaper than <see cref="TryPost"/> (one interlocked operation instead of three) because the
+    /// parked waiter was counted (<see cref="NoteWaiterParked"/>): while it is, this object is never
+    /// reused, so the incarnation cannot change under us. Winning scheduled 0 -> 1 means the
+    /// incarnation is alive and parked (an exited goroutine keeps scheduled at 1). Losing means it
+    /// is queued, running or exited: then the in-flight protocol of TryPost decides, because the
+    /// post touches the object after publishing the item. Go: goready.
+    /// </remarks>
+    public void ReadyWaiter(IGoroutineWorkItem waiter, long id)
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _next = waiter;
+            Scheduler.Instance.Ready(this);
+            return;
+        }
+
+        if (!TryPost(id, waiter))
+        {
+            Scheduler.Instance.RunOrphan(waiter, id);
+        }
+    }
 
     /// <summary>
     /// Makes <paramref name="continuation"/> the next work item and asks the machine to requeue the

@@ -324,11 +324,23 @@ internal sealed partial class Scheduler
         if (processor is null)
         {
             Interlocked.Increment(ref _exitedOffProcessor);
+        }
+        else
+        {
+            processor.Exited++;
+        }
+
+        if (g.HasParkedWaiters)
+        {
+            return; // a flow that outlived it is parked on a waiter that will ready this object: never reuse it
+        }
+
+        if (processor is null)
+        {
             PutGlobalFree(g, g, 1);
             return;
         }
 
-        processor.Exited++;
         Goroutine? spill = processor.PutFree(g, out Goroutine? spillLast, out int spillCount);
         if (spill is not null)
         {

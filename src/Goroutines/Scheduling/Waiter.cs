@@ -95,7 +95,11 @@ internal abstract class Waiter : IGoroutineWorkItem
     }
 
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
-    public void Execute() => InvokeContinuation();
+    public void Execute()
+    {
+        _goroutine!.NoteWaiterResumed();
+        InvokeContinuation();
+    }
 
     /// <summary>Records why the coming await parks; called when handing out the awaitable.</summary>
     protected void SetWaitReason(WaitReason reason) => _reason = reason;
@@ -119,7 +123,7 @@ internal abstract class Waiter : IGoroutineWorkItem
             {
                 _goroutine = g;
                 _goroutineId = goroutineContext.GoroutineId;
-                g.NoteParking(_reason);
+                g.NoteWaiterParked(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
@@ -165,11 +169,7 @@ internal abstract class Waiter : IGoroutineWorkItem
         if (_goroutine is { } g)
         {
             // Only into the incarnation that parked: a flow that outlived its goroutine runs as an orphan.
-            if (!g.TryPost(_goroutineId, this))
-            {
-                Scheduler.Instance.RunOrphan(this, _goroutineId);
-            }
-
+            g.ReadyWaiter(this, _goroutineId);
             return;
         }
 
