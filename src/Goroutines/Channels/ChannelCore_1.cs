@@ -341,7 +341,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         {
             receiver.Value = default!;
             receiver.Success = false;
-            receiver.NextToWake = toWake;
+            receiver.Next = toWake;
             toWake = receiver;
         }
 
@@ -349,7 +349,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         {
             sender.Value = default!;
             sender.Success = false;
-            sender.NextToWake = toWake;
+            sender.Next = toWake;
             toWake = sender;
         }
 
@@ -357,8 +357,8 @@ internal sealed class ChannelCore<T> : ChannelCore
         while (toWake is not null)
         {
             ChannelWaiter<T> waiter = toWake;
-            toWake = waiter.NextToWake;
-            waiter.NextToWake = null; // before the wake-up: the waiter may be reused at once
+            toWake = waiter.Next;
+            waiter.Next = null; // before the wake-up: the waiter may be reused at once
             waiter.Wake();
         }
 

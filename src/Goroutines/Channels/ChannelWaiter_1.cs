@@ -29,7 +29,10 @@ internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValue
     /// <summary>The value being sent, or the value received.</summary>
     public T Value = default!;
 
-    /// <summary>Next waiter in the channel's queue. Under the channel's lock.</summary>
+    /// <summary>
+    /// Next waiter in the channel's queue, under the channel's lock; after a close dequeued it, the
+    /// next in the list of waiters the close wakes once it released the lock (Go's glist).
+    /// </summary>
     public ChannelWaiter<T>? Next;
 
     /// <summary>Previous waiter in the channel's queue. Under the channel's lock.</summary>
@@ -38,8 +41,6 @@ internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValue
     /// <summary>Whether the waiter is linked in a wait queue. Under the channel's lock.</summary>
     public bool IsQueued;
 
-    /// <summary>Link in the list of waiters a close wakes after releasing the lock (Go's glist).</summary>
-    public ChannelWaiter<T>? NextToWake;
 
     /// <summary>Records the wait reason of a receive awaited through another awaitable (a range loop's); returns the token.</summary>
     public short PrepareReceivePark()

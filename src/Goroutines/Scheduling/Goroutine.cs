@@ -237,18 +237,18 @@ internal sealed class Goroutine
     public bool HasParkedWaiters => _parkedWaiters != 0;
 
     /// <summary>
-    /// Makes <paramref name="waiter"/>, on which incarnation <paramref name="id"/> parked, its next
-    /// work item. Any thread.
+    /// Makes <paramref name="waiter"/>, on which this goroutine parked, its next work item; if the
+    /// goroutine has exited meanwhile, runs it as an orphan. Any thread.
     /// </summary>
     /// <remarks>
     /// Cheaper than <see cref="TryPost"/> (one interlocked operation instead of three) because the
     /// parked waiter was counted (<see cref="NoteWaiterParked"/>): while it is, this object is never
-    /// reused, so the incarnation cannot change under us. Winning scheduled 0 -> 1 means the
-    /// incarnation is alive and parked (an exited goroutine keeps scheduled at 1). Losing means it
-    /// is queued, running or exited: then the in-flight protocol of TryPost decides, because the
-    /// post touches the object after publishing the item. Go: goready.
+    /// reused, so <see cref="Id"/> still names the incarnation that parked. Winning scheduled 0 -> 1
+    /// means that incarnation is alive and parked (an exited goroutine keeps scheduled at 1).
+    /// Losing means it is queued, running or exited: then the in-flight protocol of TryPost
+    /// decides, because the post touches the object after publishing the item. Go: goready.
     /// </remarks>
-    public void ReadyWaiter(IGoroutineWorkItem waiter, long id)
+    public void ReadyWaiter(IGoroutineWorkItem waiter)
     {
         if (Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
@@ -257,9 +257,9 @@ internal sealed class Goroutine
             return;
         }
 
-        if (!TryPost(id, waiter))
+        if (!TryPost(Id, waiter))
         {
-            Scheduler.Instance.RunOrphan(waiter, id);
+            Scheduler.Instance.RunOrphan(waiter, Id);
         }
     }
 

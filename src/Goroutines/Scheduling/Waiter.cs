@@ -43,18 +43,21 @@ internal abstract class Waiter : IGoroutineWorkItem
     [ThreadStatic]
     private static ManualResetEventSlim? t_blockingEvent;
 
+    // Fields are few and small: a parked goroutine holds one waiter, and W2 counts its bytes.
     private Action<object?>? _continuation;
     private object? _continuationState;
-    private Goroutine? _goroutine;
-    private long _goroutineId;
-    private object? _capturedContext;
+
+    // Where the continuation runs: the parked Goroutine (its incarnation cannot change while the
+    // waiter is counted, see Goroutine.NoteWaiterParked), or the SynchronizationContext or
+    // TaskScheduler of an awaiter outside the runtime; null for the thread pool.
+    private object? _resumeTarget;
     private ExecutionContext? _executionContext;
     private WaitReason _reason;
     private bool _resumeInline;
     private short _version;
 
     /// <summary>The goroutine parked on this waiter, once its await registered.</summary>
-    public Goroutine? Goroutine => _goroutine;
+    public Goroutine? Goroutine => _resumeTarget as Goroutine;
 
     /// <summary>The token of the current rental, for the ValueTask handed out over this waiter.</summary>
     protected short Version => _version;
@@ -97,7 +100,7 @@ internal abstract class Waiter : IGoroutineWorkItem
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
     public void Execute()
     {
-        _goroutine!.NoteWaiterResumed();
+        ((Goroutine)_resumeTarget!).NoteWaiterResumed();
         InvokeContinuation();
     }
 
@@ -119,23 +122,22 @@ internal abstract class Waiter : IGoroutineWorkItem
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is GoroutineSynchronizationContext { Goroutine: { } g } goroutineContext)
+            if (context is GoroutineSynchronizationContext { Goroutine: { } g })
             {
-                _goroutine = g;
-                _goroutineId = goroutineContext.GoroutineId;
+                _resumeTarget = g;
                 g.NoteWaiterParked(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
-                _capturedContext = context;
+                _resumeTarget = context;
             }
             else if (TaskScheduler.Current != TaskScheduler.Default)
             {
-                _capturedContext = TaskScheduler.Current;
+                _resumeTarget = TaskScheduler.Current;
             }
         }
 
-        if (_goroutine is null && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+        if (Goroutine is null && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
         {
             _executionContext = ExecutionContext.Capture();
         }
@@ -156,9 +158,7 @@ internal abstract class Waiter : IGoroutineWorkItem
         _version++;
         _continuation = null;
         _continuationState = null;
-        _goroutine = null;
-        _goroutineId = 0;
-        _capturedContext = null;
+        _resumeTarget = null;
         _executionContext = null;
         _reason = WaitReason.None;
         _resumeInline = false;
@@ -166,10 +166,9 @@ internal abstract class Waiter : IGoroutineWorkItem
 
     private void Resume()
     {
-        if (_goroutine is { } g)
+        if (_resumeTarget is Goroutine g)
         {
-            // Only into the incarnation that parked: a flow that outlived its goroutine runs as an orphan.
-            g.ReadyWaiter(this, _goroutineId);
+            g.ReadyWaiter(this);
             return;
         }
 
@@ -181,7 +180,7 @@ internal abstract class Waiter : IGoroutineWorkItem
 
         Action<object?> continuation = _continuation!;
         object? state = _continuationState;
-        switch (_capturedContext)
+        switch (_resumeTarget)
         {
             case SynchronizationContext context:
                 context.Post(static s => ((Waiter)s!).RunOffRuntime(), this);
