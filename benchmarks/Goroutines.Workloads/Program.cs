@@ -19,6 +19,7 @@ internal static class Program
     private static readonly (string Name, string Id, Action<WorkloadArguments> Run)[] s_workloads =
     [
         ("spawn", "w1", SpawnWorkload.Run),
+        ("park", "w2", ParkWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
