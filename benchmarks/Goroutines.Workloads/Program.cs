@@ -20,6 +20,7 @@ internal static class Program
     [
         ("spawn", "w1", SpawnWorkload.Run),
         ("park", "w2", ParkWorkload.Run),
+        ("pingpong", "w3", PingpongWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
