@@ -21,6 +21,7 @@ internal static class Program
         ("spawn", "w1", SpawnWorkload.Run),
         ("park", "w2", ParkWorkload.Run),
         ("pingpong", "w3", PingpongWorkload.Run),
+        ("mpmc", "w4", MpmcWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
