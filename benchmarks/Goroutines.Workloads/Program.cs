@@ -22,6 +22,7 @@ internal static class Program
         ("park", "w2", ParkWorkload.Run),
         ("pingpong", "w3", PingpongWorkload.Run),
         ("mpmc", "w4", MpmcWorkload.Run),
+        ("select", "w5", SelectWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
