@@ -23,6 +23,7 @@ internal static class Program
         ("pingpong", "w3", PingpongWorkload.Run),
         ("mpmc", "w4", MpmcWorkload.Run),
         ("select", "w5", SelectWorkload.Run),
+        ("skynet", "w6", SkynetWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
