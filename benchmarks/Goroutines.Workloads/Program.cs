@@ -24,6 +24,7 @@ internal static class Program
         ("mpmc", "w4", MpmcWorkload.Run),
         ("select", "w5", SelectWorkload.Run),
         ("skynet", "w6", SkynetWorkload.Run),
+        ("sieve", "w7", SieveWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];
