@@ -14,9 +14,20 @@ namespace Goroutines.Scheduling;
 //
 // A goroutine is one sequential flow. Work reaches it from three places: its entry
 // function (the first step), the runtime readying it (a parked await's
-// continuation) and foreign completions posted to its synchronization context. All
-// three go through Enqueue, and a machine runs one work item per step, so nothing
-// of one goroutine ever runs beside anything else of it.
+// continuation) and foreign completions posted to it as the synchronization context
+// of its steps (the netpoller's `injectglist`, for every kind of foreign
+// completion: an await of any .NET task captures the goroutine and posts back to
+// it). All three go through Enqueue, and a machine runs one work item per step, so
+// nothing of one goroutine ever runs beside anything else of it.
+//
+// A Goroutine object is used once, never recycled: it is its own synchronization
+// context, and a context captured by a flow that outlived the goroutine (an
+// un-awaited task started inside it) must never post into another goroutine. Work
+// that arrives after the exit runs as an orphan goroutine created by the exited one
+// (a decision of ours: Go has no async flows that outlive their goroutine). Go
+// recycles its g objects for their stacks; a stackless goroutine has no stack to
+// keep, and W1 measured no gain from recycling, while a recycled object needed a
+// separate context object and an incarnation check on every ready.
 //
 // The scheduled flag decides who puts the goroutine on a run queue:
 //   Enqueue (any thread):
@@ -35,12 +46,18 @@ namespace Goroutines.Scheduling;
 // intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
 // pooled waiter could not be reused at once).
 //
+// Exit and late posts are a Dekker pair as well: Exit sets `exited` (a full fence),
+// then runs whatever is queued as orphans; a post that lost the scheduled flag adds
+// its item, then (a full fence in the queue) re-reads `exited` and, if set, runs
+// the queue's leftovers as orphans itself. An exited goroutine keeps scheduled at 1,
+// so no late post can win it.
+//
 // Invariants:
 // - At most one machine runs a goroutine's work at a time (scheduled flag).
 // - _next is non-null only between a winning Enqueue and the step that runs it.
 // - A dead goroutine has no queued work: leftovers run as orphan goroutines.
 [DebuggerDisplay("goroutine {Id} [{Status}]")]
-internal sealed class Goroutine
+internal sealed class Goroutine : SynchronizationContext
 {
     private static readonly Action s_wake = static () => { };
     private static readonly ContextCallback s_start = static state => ((Goroutine)state!).Start();
@@ -73,18 +90,6 @@ internal sealed class Goroutine
 
     // ---- scheduling ----
 
-    /// <summary>Link in a free list. Written by whoever holds the list.</summary>
-    public Goroutine? SchedLink;
-
-    /// <summary>In the first goroutine of a batch in a <see cref="GoroutineBatchQueue"/>: the batch's last goroutine.</summary>
-    public Goroutine? BatchTail;
-
-    /// <summary>In the first goroutine of a batch: the number of goroutines in it.</summary>
-    public int BatchCount;
-
-    /// <summary>In the first goroutine of a batch: the first goroutine of the next batch.</summary>
-    public Goroutine? NextBatch;
-
     // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
     private volatile bool _preemptRequested;
 
@@ -94,16 +99,8 @@ internal sealed class Goroutine
     /// </summary>
     public Machine? LockedMachine;
 
-    /// <summary>The synchronization context of this incarnation.</summary>
-    public GoroutineSynchronizationContext? Context;
-
     // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
-    public ManualResetEventSlim? ExitSignal;
-
-    // The id of the live incarnation, 0 once it exited; and posts between their check of it and
-    // their Enqueue. A Dekker pair between TryPost and Exit (see TryPost).
-    private long _liveId;
-    private int _postsInFlight;
+    private ManualResetEventSlim? _exitSignal;
 
     private Delegate? _entry;
 
@@ -119,23 +116,23 @@ internal sealed class Goroutine
     // The next work item: an Action or an IGoroutineWorkItem. Written by the winner of scheduled 0 -> 1.
     private object? _next;
 
-    // Work that arrived while the goroutine was queued or running. Allocated on first use, kept on reuse.
+    // Work that arrived while the goroutine was queued or running. Allocated on first use.
     private ConcurrentQueue<object>? _posted;
+
+    // 1 once the goroutine exited (see the header's exit protocol).
+    private int _exited;
 
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private bool _yieldRequested;
     private WaitReason _parkReason;
 
-    // Runtime waiters this goroutine's flows are parked on: awaits registered, continuations not
-    // yet run. Written only by the goroutine's machine during its steps.
-    private int _parkedWaiters;
     private Exception? _panic;
 
     /// <summary>Whether sysmon asked this goroutine to yield at its next safe point (Go: gp.preempt).</summary>
     public bool PreemptRequested => _preemptRequested;
 
     /// <summary>The goroutine running on the current thread, or null outside the runtime.</summary>
-    public static Goroutine? Current => Machine.Current?.RunningGoroutine;
+    public static Goroutine? Running => Machine.Current?.RunningGoroutine;
 
     /// <summary>Whether the last <see cref="StepOutcome.Yielded"/> step yielded because sysmon asked.</summary>
     public bool WasPreempted { get; private set; }
@@ -143,10 +140,9 @@ internal sealed class Goroutine
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
     public Exception? PanicException => _panic;
 
-    /// <summary>Prepares a fresh or reused object for a new goroutine. Spawning thread only.</summary>
-    public void Initialize(long id, Delegate entry, long parentId, string? member, string? file, int line)
+    /// <summary>Creates a goroutine about to be queued by its spawner. Spawning thread only.</summary>
+    public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
     {
-        Debug.Assert(_next is null && _root is null && !_started, "reused goroutine not reset");
         Id = id;
         _entry = entry;
         ParentId = parentId;
@@ -154,12 +150,13 @@ internal sealed class Goroutine
         CreatedByFile = file;
         CreatedByLine = line;
         Status = GoroutineStatus.Runnable;
-        WaitReason = WaitReason.None;
-        _liveId = id;
+        _exitSignal = exitSignal;
         _executionContext = ExecutionContext.Capture();
-        Context = new GoroutineSynchronizationContext(this);
         _scheduled = 1; // it is about to be queued by its spawner
     }
+
+    /// <summary>Whether the goroutine has exited. Any thread; racy.</summary>
+    public bool HasExited => Volatile.Read(ref _exited) != 0;
 
     /// <summary>
     /// Hands <paramref name="item"/> (an <see cref="Action"/> or <see cref="IGoroutineWorkItem"/>)
@@ -176,38 +173,73 @@ internal sealed class Goroutine
         }
 
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
-        posted.Enqueue(item);
+        posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
         if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             Scheduler.Instance.Ready(this);
         }
+        else if (Volatile.Read(ref _exited) != 0)
+        {
+            RunLeftoversAsOrphans();
+        }
     }
 
-    /// <summary>Whether incarnation <paramref name="id"/> of this object is alive. Any thread; racy.</summary>
-    public bool IsIncarnation(long id) => Volatile.Read(ref _liveId) == id;
-
-    /// <summary>
-    /// Enqueues <paramref name="item"/> if incarnation <paramref name="id"/> is still alive; false
-    /// if it exited (then the caller runs the item elsewhere). Any thread.
-    /// </summary>
-    /// <remarks>
-    /// The post counts itself in flight, then checks the incarnation; Exit clears the incarnation,
-    /// then waits until no post is in flight. Both write, then read, with full fences between, so a
-    /// post that saw the incarnation alive finishes its Enqueue before Exit drains the leftovers.
-    /// Rejected: a lock (two interlocked operations on every exit, for posts that rarely race it).
-    /// </remarks>
-    public bool TryPost(long id, object item)
+    /// <inheritdoc/>
+    /// <remarks>A foreign completion (a .NET task's continuation, <c>Task.Yield</c>) coming back.</remarks>
+    public override void Post(SendOrPostCallback d, object? state)
     {
-        Interlocked.Increment(ref _postsInFlight); // full fence: pairs with the Exchange in Exit
-        bool alive = Volatile.Read(ref _liveId) == id;
-        if (alive)
+        ArgumentNullException.ThrowIfNull(d);
+        Enqueue(new PostedCallback(d, state));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Runs <paramref name="d"/> at once when called by this goroutine; otherwise posts it and
+    /// blocks the caller (in a blocking region, if the caller is another goroutine) until it ran.
+    /// </remarks>
+    public override void Send(SendOrPostCallback d, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (Running == this)
         {
-            Enqueue(item);
+            d(state);
+            return;
         }
 
-        Interlocked.Decrement(ref _postsInFlight);
-        return alive;
+        using var done = new ManualResetEventSlim();
+        Exception? error = null;
+        Post(
+            _ =>
+            {
+                try
+                {
+                    d(state);
+                }
+#pragma warning disable CA1031 // Send must carry any exception back to the caller.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    error = ex;
+                }
+                finally
+                {
+                    done.Set();
+                }
+            },
+            null);
+        using (BlockingRegion.Enter())
+        {
+            done.Wait();
+        }
+
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
     }
+
+    /// <inheritdoc/>
+    public override SynchronizationContext CreateCopy() => this;
 
     private ConcurrentQueue<object> CreatePostedQueue()
     {
@@ -216,52 +248,11 @@ internal sealed class Goroutine
     }
 
     /// <summary>
-    /// Records that the awaiting code parks on a runtime <see cref="Waiter"/> with
-    /// <paramref name="reason"/> (the machine applies it when the step ends), and counts the
-    /// waiter until it resumes. The goroutine's own code only.
+    /// Records that the awaiting code is about to park with <paramref name="reason"/>; the
+    /// machine applies it when the step ends. The goroutine's own code only.
     /// </summary>
     /// <remarks>Go: gopark's reason.</remarks>
-    public void NoteWaiterParked(WaitReason reason)
-    {
-        _parkReason = reason;
-        _parkedWaiters++;
-    }
-
-    /// <summary>A waiter counted by <see cref="NoteWaiterParked"/> resumes. Its machine, running the waiter.</summary>
-    public void NoteWaiterResumed() => _parkedWaiters--;
-
-    /// <summary>
-    /// Whether some flow of this goroutine is parked on a runtime waiter. An exiting goroutine
-    /// with parked waiters is not reused: its waiters may still ready this object (ReadyWaiter).
-    /// </summary>
-    public bool HasParkedWaiters => _parkedWaiters != 0;
-
-    /// <summary>
-    /// Makes <paramref name="waiter"/>, on which this goroutine parked, its next work item; if the
-    /// goroutine has exited meanwhile, runs it as an orphan. Any thread.
-    /// </summary>
-    /// <remarks>
-    /// Cheaper than <see cref="TryPost"/> (one interlocked operation instead of three) because the
-    /// parked waiter was counted (<see cref="NoteWaiterParked"/>): while it is, this object is never
-    /// reused, so <see cref="Id"/> still names the incarnation that parked. Winning scheduled 0 -> 1
-    /// means that incarnation is alive and parked (an exited goroutine keeps scheduled at 1).
-    /// Losing means it is queued, running or exited: then the in-flight protocol of TryPost
-    /// decides, because the post touches the object after publishing the item. Go: goready.
-    /// </remarks>
-    public void ReadyWaiter(IGoroutineWorkItem waiter)
-    {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
-        {
-            _next = waiter;
-            Scheduler.Instance.Ready(this);
-            return;
-        }
-
-        if (!TryPost(Id, waiter))
-        {
-            Scheduler.Instance.RunOrphan(waiter, Id);
-        }
-    }
+    public void NoteParking(WaitReason reason) => _parkReason = reason;
 
     /// <summary>
     /// Makes <paramref name="continuation"/> the next work item and asks the machine to requeue the
@@ -420,49 +411,44 @@ internal sealed class Goroutine
     }
 
     /// <summary>
-    /// Marks the goroutine dead and clears it for reuse, handing any leftover posted work
-    /// to orphan goroutines. Its machine only, after <see cref="StepOutcome.Exited"/>.
+    /// Marks the goroutine dead, drops what it held and hands any leftover work to orphan
+    /// goroutines. Its machine only, after <see cref="StepOutcome.Exited"/>.
     /// </summary>
     /// <remarks>Go: goexit0.</remarks>
     public void Exit()
     {
-        Interlocked.Exchange(ref _liveId, 0); // full fence: pairs with the Increment in TryPost
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref _postsInFlight) != 0)
-        {
-            spinner.SpinOnce();
-        }
-
         Status = GoroutineStatus.Dead;
-        ExitSignal?.Set();
-        ExitSignal = null;
-        if (_next is not null)
+        _root = null;
+        _executionContext = null;
+        _entry = null;
+        _panic = null;
+        LockedMachine = null;
+        ClearPreemptRequest();
+        _exitSignal?.Set();
+        _exitSignal = null;
+
+        // A flow that yielded in the step in which the goroutine returned outlives it.
+        object? next = _next;
+        _next = null;
+        _yieldRequested = false;
+        Interlocked.Exchange(ref _exited, 1); // full fence: pairs with the re-check in Enqueue
+        if (next is not null)
         {
-            // A flow that yielded in the step in which the goroutine returned outlives it.
-            Scheduler.Instance.RunOrphan(_next, Id);
+            Scheduler.Instance.RunOrphan(next, Id);
         }
 
-        if (_posted is not null)
+        RunLeftoversAsOrphans();
+    }
+
+    private void RunLeftoversAsOrphans()
+    {
+        if (_posted is { } posted)
         {
-            while (_posted.TryDequeue(out object? orphan))
+            while (posted.TryDequeue(out object? orphan))
             {
                 Scheduler.Instance.RunOrphan(orphan, Id);
             }
         }
-
-        Context = null;
-        _root = null;
-        _executionContext = null;
-        _started = false;
-        _panic = null;
-        _entry = null;
-        _next = null;
-        _yieldRequested = false;
-        _parkReason = WaitReason.None;
-        ClearPreemptRequest();
-        LockedMachine = null;
-        CreatedByMember = null;
-        CreatedByFile = null;
     }
 
     /// <summary>Asks the goroutine to yield at its next safe point. Sysmon only.</summary>

@@ -47,8 +47,7 @@ internal abstract class Waiter : IGoroutineWorkItem
     private Action<object?>? _continuation;
     private object? _continuationState;
 
-    // Where the continuation runs: the parked Goroutine (its incarnation cannot change while the
-    // waiter is counted, see Goroutine.NoteWaiterParked), or the SynchronizationContext or
+    // Where the continuation runs: the parked Goroutine, or the SynchronizationContext or
     // TaskScheduler of an awaiter outside the runtime; null for the thread pool.
     private object? _resumeTarget;
     private ExecutionContext? _executionContext;
@@ -98,11 +97,7 @@ internal abstract class Waiter : IGoroutineWorkItem
     }
 
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
-    public void Execute()
-    {
-        ((Goroutine)_resumeTarget!).NoteWaiterResumed();
-        InvokeContinuation();
-    }
+    public void Execute() => InvokeContinuation();
 
     /// <summary>Records why the coming await parks; called when handing out the awaitable.</summary>
     protected void SetWaitReason(WaitReason reason) => _reason = reason;
@@ -122,10 +117,10 @@ internal abstract class Waiter : IGoroutineWorkItem
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is GoroutineSynchronizationContext { Goroutine: { } g })
+            if (context is Goroutine g)
             {
                 _resumeTarget = g;
-                g.NoteWaiterParked(_reason);
+                g.NoteParking(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
@@ -168,7 +163,7 @@ internal abstract class Waiter : IGoroutineWorkItem
     {
         if (_resumeTarget is Goroutine g)
         {
-            g.ReadyWaiter(this);
+            g.Enqueue(this); // a goroutine that exited meanwhile runs it as an orphan
             return;
         }
 
