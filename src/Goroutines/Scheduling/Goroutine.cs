@@ -29,28 +29,28 @@ namespace Goroutines.Scheduling;
 // keep, and W1 measured no gain from recycling, while a recycled object needed a
 // separate context object and an incarnation check on every ready.
 //
-// The scheduled flag decides who puts the goroutine on a run queue:
+// The scheduled state (0 parked, 1 queued or running, 2 exited) decides who puts
+// the goroutine on a run queue:
 //   Enqueue (any thread):
-//     1. Exchange scheduled 0 -> 1. Won: store the item in the `next` slot and ready
-//        the goroutine (the run queue's release/acquire publishes the slot).
-//     2. Lost (the goroutine is queued or running): add the item to the posted queue,
-//        then, if scheduled has meanwhile dropped to 0, CAS it 0 -> 1 and ready.
+//     1. CAS scheduled 0 -> 1. Won: store the item in the `next` slot and ready the
+//        goroutine (the run queue's release/acquire publishes the slot).
+//     2. Lost (queued, running or exited): add the item to the posted queue, then,
+//        if scheduled has meanwhile dropped to 0, CAS it 0 -> 1 and ready; if it is
+//        2, run the queue's leftovers as orphans.
 //   End of a step (its machine):
 //     3. Exchange scheduled 1 -> 0 (a full fence), then, if the posted queue is not
 //        empty, CAS 0 -> 1 and run on. Step 2 and step 3 are a Dekker pair: either
 //        the poster sees 0 or the machine sees the post, so no wake-up is lost.
+//   Exit (its machine):
+//     4. Exchange scheduled 1 -> 2 (a full fence), then run whatever is queued as
+//        orphans. With step 2 another Dekker pair: either the poster sees 2 or Exit
+//        sees the post. Nothing moves scheduled out of 2, so no late post wins it.
 // Only the winner of 0 -> 1 writes `next`, and the machine empties it before
 // releasing the flag, so `next` needs no atomics.
 //
 // Rejected: a lock per goroutine (two lock round trips per park/ready); an
 // intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
 // pooled waiter could not be reused at once).
-//
-// Exit and late posts are a Dekker pair as well: Exit sets `exited` (a full fence),
-// then runs whatever is queued as orphans; a post that lost the scheduled flag adds
-// its item, then (a full fence in the queue) re-reads `exited` and, if set, runs
-// the queue's leftovers as orphans itself. An exited goroutine keeps scheduled at 1,
-// so no late post can win it.
 //
 // Invariants:
 // - At most one machine runs a goroutine's work at a time (scheduled flag).
@@ -59,6 +59,11 @@ namespace Goroutines.Scheduling;
 [DebuggerDisplay("goroutine {Id} [{Status}]")]
 internal sealed class Goroutine : SynchronizationContext
 {
+    // States of _scheduled.
+    private const int Parked = 0;
+    private const int Scheduled = 1;
+    private const int Exited = 2;
+
     private static readonly Action s_wake = static () => { };
     private static readonly ContextCallback s_start = static state => ((Goroutine)state!).Start();
 
@@ -105,15 +110,15 @@ internal sealed class Goroutine : SynchronizationContext
     // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
     private ManualResetEventSlim? _exitSignal;
 
-    private Delegate? _entry;
+    // The entry delegate until the first step, then the root task (null if it completed at once).
+    private object? _body;
 
     // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
     // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine.
     private ExecutionContext? _executionContext;
-    private Task? _root;
     private bool _started;
 
-    // 1 while queued or running, 0 while parked (see the header).
+    // Parked (0), Scheduled: queued or running (1), or Exited (2); see the header.
     private int _scheduled;
 
     // The next work item: an Action or an IGoroutineWorkItem. Written by the winner of scheduled 0 -> 1.
@@ -122,8 +127,6 @@ internal sealed class Goroutine : SynchronizationContext
     // Work that arrived while the goroutine was queued or running. Allocated on first use.
     private ConcurrentQueue<object>? _posted;
 
-    // 1 once the goroutine exited (see the header's exit protocol).
-    private int _exited;
 
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private bool _yieldRequested;
@@ -147,7 +150,7 @@ internal sealed class Goroutine : SynchronizationContext
     public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
     {
         Id = id;
-        _entry = entry;
+        _body = entry;
         ParentId = parentId;
         CreatedByMember = member;
         CreatedByFile = file;
@@ -155,11 +158,11 @@ internal sealed class Goroutine : SynchronizationContext
         Status = GoroutineStatus.Runnable;
         _exitSignal = exitSignal;
         _executionContext = ExecutionContext.Capture();
-        _scheduled = 1; // it is about to be queued by its spawner
+        _scheduled = Scheduled; // it is about to be queued by its spawner
     }
 
     /// <summary>Whether the goroutine has exited. Any thread; racy.</summary>
-    public bool HasExited => Volatile.Read(ref _exited) != 0;
+    public bool HasExited => Volatile.Read(ref _scheduled) == Exited;
 
     /// <summary>
     /// Hands <paramref name="item"/> (an <see cref="Action"/> or <see cref="IGoroutineWorkItem"/>)
@@ -168,7 +171,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// <remarks>Go: goready, and the netpoller's injectglist for foreign posts.</remarks>
     public void Enqueue(object item)
     {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             _next = item;
             Scheduler.Instance.Ready(this);
@@ -177,11 +180,11 @@ internal sealed class Goroutine : SynchronizationContext
 
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
         posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
-        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        if (Volatile.Read(ref _scheduled) == Parked && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             Scheduler.Instance.Ready(this);
         }
-        else if (Volatile.Read(ref _exited) != 0)
+        else if (Volatile.Read(ref _scheduled) == Exited)
         {
             RunLeftoversAsOrphans();
         }
@@ -325,8 +328,8 @@ internal sealed class Goroutine : SynchronizationContext
     private void Start()
     {
         _started = true;
-        Delegate entry = _entry!;
-        _entry = null;
+        var entry = (Delegate)_body!;
+        _body = null;
         Task? root = null;
         switch (entry)
         {
@@ -356,7 +359,7 @@ internal sealed class Goroutine : SynchronizationContext
         // Captures this goroutine's context: a completion on this goroutine runs the no-op
         // inline (the continuation sees the same context current); a completion elsewhere
         // posts it here, so the machine notices the end at the end of that step.
-        _root = root;
+        _body = root;
         root.GetAwaiter().UnsafeOnCompleted(s_wake);
     }
 
@@ -379,9 +382,9 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
     public StepOutcome FinishStep()
     {
-        if (_panic is not null || (_started && (_root is null || _root.IsCompleted)))
+        if (_panic is not null || (_started && _body is not Task { IsCompleted: false }))
         {
-            if (_panic is null && _root is { IsCompletedSuccessfully: false } root)
+            if (_panic is null && _body is Task { IsCompletedSuccessfully: false } root)
             {
                 _panic = root.Exception?.InnerException ?? new TaskCanceledException(root);
             }
@@ -402,8 +405,8 @@ internal sealed class Goroutine : SynchronizationContext
         WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
         WaitSince = Environment.TickCount64;
         _parkReason = WaitReason.None;
-        Interlocked.Exchange(ref _scheduled, 0); // full fence: pairs with the Exchange in Enqueue
-        if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
+        if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             Status = GoroutineStatus.Runnable;
             WaitReason = WaitReason.None;
@@ -421,9 +424,8 @@ internal sealed class Goroutine : SynchronizationContext
     public void Exit()
     {
         Status = GoroutineStatus.Dead;
-        _root = null;
         _executionContext = null;
-        _entry = null;
+        _body = null;
         _panic = null;
         LockedMachine = null;
         ClearPreemptRequest();
@@ -434,7 +436,7 @@ internal sealed class Goroutine : SynchronizationContext
         object? next = _next;
         _next = null;
         _yieldRequested = false;
-        Interlocked.Exchange(ref _exited, 1); // full fence: pairs with the re-check in Enqueue
+        Interlocked.Exchange(ref _scheduled, Exited); // full fence: pairs with the re-check in Enqueue
         if (next is not null)
         {
             Scheduler.Instance.RunOrphan(next, Id);
