@@ -24,8 +24,20 @@ namespace Goroutines.Channels;
 // - Value and Success are written by the partner under the channel's lock before the
 //   wake-up, and read by the woken side after it.
 [DebuggerDisplay("ChannelWaiter<{typeof(T).Name}> queued={IsQueued} success={Success}")]
-internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValueTaskSource<T>, IValueTaskSource<(T Value, bool Ok)>
+internal class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValueTaskSource<T>, IValueTaskSource<(T Value, bool Ok)>
 {
+    /// <summary>Creates a plain waiter (the pool does).</summary>
+    public ChannelWaiter()
+        : base(isSelectCase: false)
+    {
+    }
+
+    /// <summary>Creates a select case (<see cref="SelectCaseWaiter{T}"/>).</summary>
+    protected ChannelWaiter(bool isSelectCase)
+        : base(isSelectCase)
+    {
+    }
+
     /// <summary>The value being sent, or the value received.</summary>
     public T Value = default!;
 
@@ -124,7 +136,7 @@ internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValue
     private void Release(short token)
     {
         EndPark(token);
-        Debug.Assert(!IsQueued && Selection is null, "a pooled channel waiter is still queued or in a select");
+        Debug.Assert(!IsQueued && !IsSelectCase, "a pooled channel waiter is still queued, or is a select case");
         Value = default!;
         Success = false;
         WaiterPool<ChannelWaiter<T>>.Return(this);

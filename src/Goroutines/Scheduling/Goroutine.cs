@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -91,26 +92,30 @@ internal sealed class Goroutine : SynchronizationContext
     public WaitReason WaitReason;
 
     /// <summary>
-    /// When it began waiting, in <see cref="Environment.TickCount64"/> milliseconds: dumps show a wait
-    /// only past a minute (as Go), and the coarse clock costs a fraction of a precise one on every park.
+    /// When it began waiting, in whole seconds of <see cref="Environment.TickCount64"/>: dumps show a
+    /// wait only past a minute (as Go), and the coarse clock costs a fraction of a precise one on
+    /// every park. An int, not a long: a parked goroutine's bytes count (W2).
     /// </summary>
-    public long WaitSince;
+    public int WaitSinceSeconds;
 
     // ---- scheduling ----
 
     // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
     private volatile bool _preemptRequested;
 
-    /// <summary>
-    /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
-    /// whoever schedules this goroutine hands its processor to that machine instead (Go: lockedm).
-    /// </summary>
-    public Machine? LockedMachine;
+    // Machines parked in a blocking region's slow exit, by goroutine (see LockedMachine): a side
+    // table, as this is rare and a field would cost every goroutine 8 bytes (W2).
+    private static readonly ConditionalWeakTable<Goroutine, Machine> s_lockedMachines = [];
 
-    // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
-    private ManualResetEventSlim? _exitSignal;
+    // Whether s_lockedMachines holds this goroutine; read on every scheduling of it.
+    private bool _isLocked;
 
-    // The entry delegate until the first step, then the root task (null if it completed at once).
+    // The events Go.Main waits on, signalled when its main goroutine exits: a side table, as
+    // only a handful of goroutines ever have one (a field would cost every goroutine 8 bytes).
+    private static readonly ConditionalWeakTable<Goroutine, ManualResetEventSlim> s_exitSignals = [];
+
+    // The entry delegate until the first step, then the root task (null if it completed at once);
+    // the exception that ended the goroutine if it panicked. One field for three phases (W2).
     private object? _body;
 
     // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
@@ -132,7 +137,31 @@ internal sealed class Goroutine : SynchronizationContext
     private bool _yieldRequested;
     private WaitReason _parkReason;
 
-    private Exception? _panic;
+    private readonly bool _signalsExit;
+
+    /// <summary>
+    /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
+    /// whoever schedules this goroutine hands its processor to that machine instead (Go: lockedm).
+    /// Set before the goroutine is queued and cleared after that machine got a processor, so the
+    /// run queue's ordering publishes it.
+    /// </summary>
+    public Machine? LockedMachine
+    {
+        get => _isLocked && s_lockedMachines.TryGetValue(this, out Machine? machine) ? machine : null;
+        set
+        {
+            if (value is null)
+            {
+                _isLocked = false;
+                s_lockedMachines.Remove(this);
+            }
+            else
+            {
+                s_lockedMachines.AddOrUpdate(this, value);
+                _isLocked = true;
+            }
+        }
+    }
 
     /// <summary>Whether sysmon asked this goroutine to yield at its next safe point (Go: gp.preempt).</summary>
     public bool PreemptRequested => _preemptRequested;
@@ -144,7 +173,7 @@ internal sealed class Goroutine : SynchronizationContext
     public bool WasPreempted { get; private set; }
 
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
-    public Exception? PanicException => _panic;
+    public Exception? PanicException => _body as Exception;
 
     /// <summary>Creates a goroutine about to be queued by its spawner. Spawning thread only.</summary>
     public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
@@ -156,7 +185,11 @@ internal sealed class Goroutine : SynchronizationContext
         CreatedByFile = file;
         CreatedByLine = line;
         Status = GoroutineStatus.Runnable;
-        _exitSignal = exitSignal;
+        if (exitSignal is not null)
+        {
+            s_exitSignals.Add(this, exitSignal);
+            _signalsExit = true;
+        }
         _executionContext = ExecutionContext.Capture();
         _scheduled = Scheduled; // it is about to be queued by its spawner
     }
@@ -321,7 +354,7 @@ internal sealed class Goroutine : SynchronizationContext
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _panic = ex;
+            _body = ex;
         }
     }
 
@@ -382,11 +415,11 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
     public StepOutcome FinishStep()
     {
-        if (_panic is not null || (_started && _body is not Task { IsCompleted: false }))
+        if (_body is Exception || (_started && _body is not Task { IsCompleted: false }))
         {
-            if (_panic is null && _body is Task { IsCompletedSuccessfully: false } root)
+            if (_body is Task { IsCompletedSuccessfully: false } root)
             {
-                _panic = root.Exception?.InnerException ?? new TaskCanceledException(root);
+                _body = root.Exception?.InnerException ?? new TaskCanceledException(root);
             }
 
             return StepOutcome.Exited;
@@ -403,7 +436,7 @@ internal sealed class Goroutine : SynchronizationContext
 
         Status = GoroutineStatus.Waiting;
         WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
-        WaitSince = Environment.TickCount64;
+        WaitSinceSeconds = (int)(Environment.TickCount64 / 1000);
         _parkReason = WaitReason.None;
         Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
         if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
@@ -425,12 +458,13 @@ internal sealed class Goroutine : SynchronizationContext
     {
         Status = GoroutineStatus.Dead;
         _executionContext = null;
-        _body = null;
-        _panic = null;
-        LockedMachine = null;
+        _body = _body as Exception; // the panic, if any, stays for the report; the task goes
         ClearPreemptRequest();
-        _exitSignal?.Set();
-        _exitSignal = null;
+        if (_signalsExit && s_exitSignals.TryGetValue(this, out ManualResetEventSlim? exitSignal))
+        {
+            s_exitSignals.Remove(this);
+            exitSignal.Set();
+        }
 
         // A flow that yielded in the step in which the goroutine returned outlives it.
         object? next = _next;

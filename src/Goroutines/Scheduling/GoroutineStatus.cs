@@ -16,7 +16,7 @@ namespace Goroutines.Scheduling;
 /// makes the transition and read without synchronisation. The scheduling decisions
 /// themselves rest on <see cref="Goroutine"/>'s scheduled flag, not on this value.
 /// </remarks>
-internal enum GoroutineStatus
+internal enum GoroutineStatus : byte
 {
     /// <summary>Allocated and not yet started.</summary>
     Idle,

@@ -47,10 +47,12 @@ internal abstract class Waiter : IGoroutineWorkItem
     private Action<object?>? _continuation;
     private object? _continuationState;
 
-    // Where the continuation runs: the parked Goroutine, or the SynchronizationContext or
-    // TaskScheduler of an awaiter outside the runtime; null for the thread pool.
+    // Where the continuation runs: the parked Goroutine; or, for an awaiter outside the runtime,
+    // its SynchronizationContext or TaskScheduler, the ExecutionContext to flow onto the thread
+    // pool, or a ContextAndFlow holding both (allocated on that rare path only); null for the
+    // thread pool without flow. One field, not three: a parked goroutine holds a waiter, and W2
+    // counts its bytes.
     private object? _resumeTarget;
-    private ExecutionContext? _executionContext;
     private WaitReason _reason;
     private bool _resumeInline;
     private short _version;
@@ -114,28 +116,32 @@ internal abstract class Waiter : IGoroutineWorkItem
     {
         CheckToken(token);
         _continuationState = state;
+        object? target = null;
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
             SynchronizationContext? context = SynchronizationContext.Current;
             if (context is Goroutine g)
             {
-                _resumeTarget = g;
+                target = g;
                 g.NoteParking(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
-                _resumeTarget = context;
+                target = context;
             }
             else if (TaskScheduler.Current != TaskScheduler.Default)
             {
-                _resumeTarget = TaskScheduler.Current;
+                target = TaskScheduler.Current;
             }
         }
 
-        if (Goroutine is null && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+        if (target is not Scheduling.Goroutine && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0
+            && ExecutionContext.Capture() is { } flow)
         {
-            _executionContext = ExecutionContext.Capture();
+            target = target is null ? flow : new ContextAndFlow(target, flow);
         }
+
+        _resumeTarget = target; // before the CAS below publishes the continuation to Ready
 
         Action<object?>? previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
         if (previous is not null)
@@ -154,7 +160,6 @@ internal abstract class Waiter : IGoroutineWorkItem
         _continuation = null;
         _continuationState = null;
         _resumeTarget = null;
-        _executionContext = null;
         _reason = WaitReason.None;
         _resumeInline = false;
     }
@@ -173,9 +178,7 @@ internal abstract class Waiter : IGoroutineWorkItem
             return;
         }
 
-        Action<object?> continuation = _continuation!;
-        object? state = _continuationState;
-        switch (_resumeTarget)
+        switch (_resumeTarget is ContextAndFlow both ? both.Target : _resumeTarget)
         {
             case SynchronizationContext context:
                 context.Post(static s => ((Waiter)s!).RunOffRuntime(), this);
@@ -183,29 +186,35 @@ internal abstract class Waiter : IGoroutineWorkItem
             case TaskScheduler scheduler:
                 _ = Task.Factory.StartNew(static s => ((Waiter)s!).RunOffRuntime(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
                 return;
-        }
-
-        if (_executionContext is null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
-        }
-        else
-        {
-            ThreadPool.QueueUserWorkItem(static s => ((Waiter)s!).RunOffRuntime(), this, preferLocal: false);
+            case ExecutionContext:
+                ThreadPool.QueueUserWorkItem(static s => ((Waiter)s!).RunOffRuntime(), this, preferLocal: false);
+                return;
+            default:
+                ThreadPool.UnsafeQueueUserWorkItem(_continuation!, _continuationState, preferLocal: false);
+                return;
         }
     }
 
     private void RunOffRuntime()
     {
-        if (_executionContext is { } executionContext)
+        ExecutionContext? flow = _resumeTarget switch
         {
-            ExecutionContext.Run(executionContext, s_invokeContinuation, this);
+            ExecutionContext alone => alone,
+            ContextAndFlow both => both.Flow,
+            _ => null,
+        };
+        if (flow is not null)
+        {
+            ExecutionContext.Run(flow, s_invokeContinuation, this);
         }
         else
         {
             InvokeContinuation();
         }
     }
+
+    // An awaiter outside the runtime with both a scheduling context and an execution context to flow.
+    private sealed record ContextAndFlow(object Target, ExecutionContext Flow);
 
     private void InvokeContinuation() => _continuation!(_continuationState);
 
