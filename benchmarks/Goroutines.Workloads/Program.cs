@@ -19,6 +19,12 @@ internal static class Program
     private static readonly (string Name, string Id, Action<WorkloadArguments> Run)[] s_workloads =
     [
         ("spawn", "w1", SpawnWorkload.Run),
+        ("park", "w2", ParkWorkload.Run),
+        ("pingpong", "w3", PingpongWorkload.Run),
+        ("mpmc", "w4", MpmcWorkload.Run),
+        ("select", "w5", SelectWorkload.Run),
+        ("skynet", "w6", SkynetWorkload.Run),
+        ("sieve", "w7", SieveWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];

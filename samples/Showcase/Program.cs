@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
-// The showcase: a million goroutines, work stealing, and a CPU hog that starves nobody.
+// The showcase: a million goroutines, work stealing, a CPU hog that starves nobody, and
+// Go's channels and select.
 // Run it with: dotnet run -c Release --project samples/Showcase
 
 using System;
@@ -9,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines;
+using Goroutines.Channels;
 
 Go.Main(async () =>
 {
@@ -116,6 +118,62 @@ Go.Main(async () =>
     Go.SetMaxProcs(previous);
     Console.WriteLine();
 
+    // 4. Channels: Go's concurrent prime sieve, a chain of filter goroutines connected by
+    //    unbuffered channels (each send is a rendezvous), then a select fanning in two producers
+    //    until both have closed their channels.
+    long sieveStart = Stopwatch.GetTimestamp();
+    var numbers = new Chan<int>();
+    Go.Run(async () =>
+    {
+        for (int i = 2; ; i++)
+        {
+            await numbers.SendAsync(i);
+        }
+    });
+    ReceiveOnlyChan<int> candidates = numbers;
+    int prime = 0;
+    for (int i = 0; i < 1_000; i++)
+    {
+        prime = await candidates.ReceiveAsync();
+        (ReceiveOnlyChan<int> input, Chan<int> output, int divisor) = (candidates, new Chan<int>(), prime);
+        Go.Run(() => FilterAsync(input, output, divisor)); // captures this round's copies, not the loop's variables
+        candidates = output;
+    }
+
+    Console.WriteLine($"4. The concurrent prime sieve found the 1,000th prime, {prime:N0}, through 1,000 filter goroutines in {Stopwatch.GetElapsedTime(sieveStart).TotalMilliseconds:F0} ms.");
+
+    var evens = new Chan<int>();
+    var odds = new Chan<int>();
+    Go.Run(() => ProduceAsync(evens, 0, 1_000));
+    Go.Run(() => ProduceAsync(odds, 1, 1_000));
+    var select = new Select(); // one per loop: its rounds allocate nothing
+    int fromEvens = 0, fromOdds = 0;
+    long total = 0;
+    while (!evens.IsNil || !odds.IsNil)
+    {
+        int chosen = await select.Receive(evens).Receive(odds).WaitAsync();
+        if (!select.ReceivedOk)
+        {
+            // Closed: its case would be ready forever, so drop it the Go way, by making it nil.
+            if (chosen == 0)
+            {
+                evens = default;
+            }
+            else
+            {
+                odds = default;
+            }
+
+            continue;
+        }
+
+        total += select.Received<int>();
+        _ = chosen == 0 ? fromEvens++ : fromOdds++;
+    }
+
+    Console.WriteLine($"   A select fanned in {fromEvens:N0} values from one producer and {fromOdds:N0} from the other (sum {total:N0}) until both closed.");
+    Console.WriteLine();
+
     RuntimeStatistics stats = Go.ReadStatistics();
     Console.WriteLine("Runtime counters:");
     Console.WriteLine($"   goroutines {stats.Goroutines}, GOMAXPROCS {stats.MaxProcs}, idle processors {stats.IdleProcessors}");
@@ -123,3 +181,27 @@ Go.Main(async () =>
     Console.WriteLine($"   run queues: global {stats.GlobalRunQueue}, local {stats.LocalRunQueues}");
     Console.WriteLine($"   steals {stats.Steals}, preemptions {stats.Preemptions}, hand-offs {stats.Handoffs}");
 });
+
+// A sieve filter: passes on the numbers its prime does not divide.
+static async Task FilterAsync(ReceiveOnlyChan<int> input, SendOnlyChan<int> output, int prime)
+{
+    while (true)
+    {
+        int n = await input.ReceiveAsync();
+        if (n % prime != 0)
+        {
+            await output.SendAsync(n);
+        }
+    }
+}
+
+// Sends count numbers of one parity, then closes its channel.
+static async Task ProduceAsync(SendOnlyChan<int> output, int first, int count)
+{
+    for (int i = 0; i < count; i++)
+    {
+        await output.SendAsync(first + (2 * i));
+    }
+
+    output.Close();
+}

@@ -68,7 +68,7 @@ public static class Go
     public static void Main(Func<Task> main, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(main);
-        if (Goroutine.Current is not null)
+        if (Goroutine.Running is not null)
         {
             throw new InvalidOperationException("Go.Main blocks its thread until the main goroutine returns; call it from a program's Main, not from a goroutine. Inside a goroutine, use Go.Run.");
         }
@@ -153,7 +153,7 @@ public static class Go
         Scheduler.Instance.SetPanicHandler(handler);
 
     /// <summary>The id of the goroutine running on this thread, or 0 outside one.</summary>
-    public static long CurrentGoroutineId => Goroutine.Current?.Id ?? 0;
+    public static long CurrentGoroutineId => Goroutine.Running?.Id ?? 0;
 
     /// <summary>Reads the scheduler's counters (goroutines, threads, steals, preemptions, hand-offs).</summary>
     public static RuntimeStatistics ReadStatistics() => Scheduler.Instance.ReadStatistics();

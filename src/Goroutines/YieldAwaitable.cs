@@ -51,7 +51,7 @@ public readonly struct YieldAwaitable
         {
             ArgumentNullException.ThrowIfNull(continuation);
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is GoroutineSynchronizationContext { Goroutine: { } g } && g == Goroutine.Current)
+            if (context is Goroutine g && g == Goroutine.Running)
             {
                 g.YieldWith(continuation);
                 return;

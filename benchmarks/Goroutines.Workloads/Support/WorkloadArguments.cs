@@ -95,6 +95,13 @@ internal sealed class WorkloadArguments
         return bool.TryParse(text, out bool value) ? value : throw new ArgumentException($"-{name} must be true or false, not '{text}'");
     }
 
+    /// <summary>A string flag.</summary>
+    public string String(string name, string defaultValue)
+    {
+        _used.Add(name);
+        return _values.TryGetValue(name, out string? text) ? text : defaultValue;
+    }
+
     /// <summary>A duration flag in Go's syntax (<c>1ms</c>, <c>500us</c>, <c>2s</c>).</summary>
     public TimeSpan Duration(string name, TimeSpan defaultValue)
     {

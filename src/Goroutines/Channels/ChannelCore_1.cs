@@ -91,52 +91,30 @@ internal sealed class ChannelCore<T> : ChannelCore
 
         Lock.Enter();
         AssertInvariants();
-        if (_closed)
-        {
-            Lock.Exit();
-            throw ChannelPanics.SendOnClosedChannel();
-        }
-
-        if (_receivers.Dequeue() is { } receiver)
-        {
-            Lock.Exit();
-            HandOver(receiver, value);
-            return true;
-        }
-
-        if (_count < Capacity)
-        {
-            AppendLocked(value);
-            Lock.Exit();
-            return true;
-        }
-
+        ThrowIfClosedLocked();
+        bool sent = SendLocked(value, out ChannelWaiter<T>? receiver);
         Lock.Exit();
-        return false;
+        if (receiver is not null)
+        {
+            HandOver(receiver, value);
+        }
+
+        return sent;
     }
 
     private bool TrySendOrPark(T value, out ChannelWaiter<T>? parked)
     {
         Lock.Enter();
         AssertInvariants();
-        if (_closed)
+        ThrowIfClosedLocked();
+        if (SendLocked(value, out ChannelWaiter<T>? receiver))
         {
             Lock.Exit();
-            throw ChannelPanics.SendOnClosedChannel();
-        }
+            if (receiver is not null)
+            {
+                HandOver(receiver, value);
+            }
 
-        if (_receivers.Dequeue() is { } receiver)
-        {
-            Lock.Exit();
-            HandOver(receiver, value);
-            parked = null;
-            return true;
-        }
-
-        if (_count < Capacity)
-        {
-            AppendLocked(value);
-            Lock.Exit();
             parked = null;
             return true;
         }
@@ -147,6 +125,34 @@ internal sealed class ChannelCore<T> : ChannelCore
         Lock.Exit();
         parked = waiter;
         return false;
+    }
+
+    // Takes a parked receiver to hand the value to (after the lock is released), or appends the
+    // value to the buffer; false if the send would block. The lock must be held, the channel open.
+    private bool SendLocked(T value, out ChannelWaiter<T>? receiver)
+    {
+        receiver = _receivers.Dequeue();
+        if (receiver is not null)
+        {
+            return true;
+        }
+
+        if (_count < Capacity)
+        {
+            AppendLocked(value);
+            return true;
+        }
+
+        return false;
+    }
+
+    private void ThrowIfClosedLocked()
+    {
+        if (_closed)
+        {
+            Lock.Exit();
+            throw ChannelPanics.SendOnClosedChannel();
+        }
     }
 
     private async ValueTask SendAfterYieldAsync(T value)
@@ -341,7 +347,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         {
             receiver.Value = default!;
             receiver.Success = false;
-            receiver.NextToWake = toWake;
+            receiver.Next = toWake;
             toWake = receiver;
         }
 
@@ -349,7 +355,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         {
             sender.Value = default!;
             sender.Success = false;
-            sender.NextToWake = toWake;
+            sender.Next = toWake;
             toWake = sender;
         }
 
@@ -357,8 +363,8 @@ internal sealed class ChannelCore<T> : ChannelCore
         while (toWake is not null)
         {
             ChannelWaiter<T> waiter = toWake;
-            toWake = waiter.NextToWake;
-            waiter.NextToWake = null; // before the wake-up: the waiter may be reused at once
+            toWake = waiter.Next;
+            waiter.Next = null; // before the wake-up: the waiter may be reused at once
             waiter.Wake();
         }
 
@@ -390,19 +396,16 @@ internal sealed class ChannelCore<T> : ChannelCore
         }
 
         var typed = Unsafe.As<ChannelWaiter<T>>(waiter);
-        if (_receivers.Dequeue() is { } receiver)
+        if (!SendLocked(typed.Value, out ChannelWaiter<T>? receiver))
+        {
+            return CaseOutcome.WouldBlock;
+        }
+
+        if (receiver is not null)
         {
             receiver.Value = typed.Value;
             receiver.Success = true;
             partner = receiver;
-        }
-        else if (_count < Capacity)
-        {
-            AppendLocked(typed.Value);
-        }
-        else
-        {
-            return CaseOutcome.WouldBlock;
         }
 
         typed.Value = default!;

@@ -24,12 +24,27 @@ namespace Goroutines.Channels;
 // - Value and Success are written by the partner under the channel's lock before the
 //   wake-up, and read by the woken side after it.
 [DebuggerDisplay("ChannelWaiter<{typeof(T).Name}> queued={IsQueued} success={Success}")]
-internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValueTaskSource<T>, IValueTaskSource<(T Value, bool Ok)>
+internal class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValueTaskSource<T>, IValueTaskSource<(T Value, bool Ok)>
 {
+    /// <summary>Creates a plain waiter (the pool does).</summary>
+    public ChannelWaiter()
+        : base(isSelectCase: false)
+    {
+    }
+
+    /// <summary>Creates a select case (<see cref="SelectCaseWaiter{T}"/>).</summary>
+    protected ChannelWaiter(bool isSelectCase)
+        : base(isSelectCase)
+    {
+    }
+
     /// <summary>The value being sent, or the value received.</summary>
     public T Value = default!;
 
-    /// <summary>Next waiter in the channel's queue. Under the channel's lock.</summary>
+    /// <summary>
+    /// Next waiter in the channel's queue, under the channel's lock; after a close dequeued it, the
+    /// next in the list of waiters the close wakes once it released the lock (Go's glist).
+    /// </summary>
     public ChannelWaiter<T>? Next;
 
     /// <summary>Previous waiter in the channel's queue. Under the channel's lock.</summary>
@@ -38,8 +53,6 @@ internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValue
     /// <summary>Whether the waiter is linked in a wait queue. Under the channel's lock.</summary>
     public bool IsQueued;
 
-    /// <summary>Link in the list of waiters a close wakes after releasing the lock (Go's glist).</summary>
-    public ChannelWaiter<T>? NextToWake;
 
     /// <summary>Records the wait reason of a receive awaited through another awaitable (a range loop's); returns the token.</summary>
     public short PrepareReceivePark()
@@ -123,7 +136,7 @@ internal sealed class ChannelWaiter<T> : ChannelWaiter, IValueTaskSource, IValue
     private void Release(short token)
     {
         EndPark(token);
-        Debug.Assert(!IsQueued && Selection is null, "a pooled channel waiter is still queued or in a select");
+        Debug.Assert(!IsQueued && !IsSelectCase, "a pooled channel waiter is still queued, or is a select case");
         Value = default!;
         Success = false;
         WaiterPool<ChannelWaiter<T>>.Return(this);

@@ -202,7 +202,7 @@ public sealed class Select
                 channel.Lock.Exit();
             }
 
-            waiter.Selection = null;
+            waiter.LeaveSelect();
         }
 
         bool sendFailed = _isSend[chosen] && !_waiters[chosen]!.Success;
@@ -214,9 +214,9 @@ public sealed class Select
     {
         ThrowIfBusy();
         int i = ReserveCase();
-        if (_waiters[i] is not ChannelWaiter<T> waiter)
+        if (_waiters[i] is not SelectCaseWaiter<T> waiter)
         {
-            waiter = new ChannelWaiter<T>();
+            waiter = new SelectCaseWaiter<T>();
             _waiters[i] = waiter;
         }
 
@@ -301,8 +301,7 @@ public sealed class Select
         {
             int i = _lockOrder[p];
             ChannelWaiter waiter = _waiters[i]!;
-            waiter.Selection = _waiter;
-            waiter.CaseIndex = i;
+            waiter.JoinSelect(_waiter, i);
             _channels[i]!.EnqueueLocked(waiter, _isSend[i]);
         }
 

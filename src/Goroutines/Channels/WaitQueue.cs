@@ -52,7 +52,7 @@ internal struct WaitQueue<T>
         while (_first is { } waiter)
         {
             Unlink(waiter);
-            if (waiter.Selection is { } selection && !selection.TryWin(waiter.CaseIndex))
+            if (waiter.IsSelectCase && !waiter.TryWinSelect())
             {
                 continue; // another case of that select committed first
             }

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -14,20 +15,37 @@ namespace Goroutines.Scheduling;
 //
 // A goroutine is one sequential flow. Work reaches it from three places: its entry
 // function (the first step), the runtime readying it (a parked await's
-// continuation) and foreign completions posted to its synchronization context. All
-// three go through Enqueue, and a machine runs one work item per step, so nothing
-// of one goroutine ever runs beside anything else of it.
+// continuation) and foreign completions posted to it as the synchronization context
+// of its steps (the netpoller's `injectglist`, for every kind of foreign
+// completion: an await of any .NET task captures the goroutine and posts back to
+// it). All three go through Enqueue, and a machine runs one work item per step, so
+// nothing of one goroutine ever runs beside anything else of it.
 //
-// The scheduled flag decides who puts the goroutine on a run queue:
+// A Goroutine object is used once, never recycled: it is its own synchronization
+// context, and a context captured by a flow that outlived the goroutine (an
+// un-awaited task started inside it) must never post into another goroutine. Work
+// that arrives after the exit runs as an orphan goroutine created by the exited one
+// (a decision of ours: Go has no async flows that outlive their goroutine). Go
+// recycles its g objects for their stacks; a stackless goroutine has no stack to
+// keep, and W1 measured no gain from recycling, while a recycled object needed a
+// separate context object and an incarnation check on every ready.
+//
+// The scheduled state (0 parked, 1 queued or running, 2 exited) decides who puts
+// the goroutine on a run queue:
 //   Enqueue (any thread):
-//     1. Exchange scheduled 0 -> 1. Won: store the item in the `next` slot and ready
-//        the goroutine (the run queue's release/acquire publishes the slot).
-//     2. Lost (the goroutine is queued or running): add the item to the posted queue,
-//        then, if scheduled has meanwhile dropped to 0, CAS it 0 -> 1 and ready.
+//     1. CAS scheduled 0 -> 1. Won: store the item in the `next` slot and ready the
+//        goroutine (the run queue's release/acquire publishes the slot).
+//     2. Lost (queued, running or exited): add the item to the posted queue, then,
+//        if scheduled has meanwhile dropped to 0, CAS it 0 -> 1 and ready; if it is
+//        2, run the queue's leftovers as orphans.
 //   End of a step (its machine):
 //     3. Exchange scheduled 1 -> 0 (a full fence), then, if the posted queue is not
 //        empty, CAS 0 -> 1 and run on. Step 2 and step 3 are a Dekker pair: either
 //        the poster sees 0 or the machine sees the post, so no wake-up is lost.
+//   Exit (its machine):
+//     4. Exchange scheduled 1 -> 2 (a full fence), then run whatever is queued as
+//        orphans. With step 2 another Dekker pair: either the poster sees 2 or Exit
+//        sees the post. Nothing moves scheduled out of 2, so no late post wins it.
 // Only the winner of 0 -> 1 writes `next`, and the machine empties it before
 // releasing the flag, so `next` needs no atomics.
 //
@@ -40,8 +58,13 @@ namespace Goroutines.Scheduling;
 // - _next is non-null only between a winning Enqueue and the step that runs it.
 // - A dead goroutine has no queued work: leftovers run as orphan goroutines.
 [DebuggerDisplay("goroutine {Id} [{Status}]")]
-internal sealed class Goroutine
+internal sealed class Goroutine : SynchronizationContext
 {
+    // States of _scheduled.
+    private const int Parked = 0;
+    private const int Scheduled = 1;
+    private const int Exited = 2;
+
     private static readonly Action s_wake = static () => { };
     private static readonly ContextCallback s_start = static state => ((Goroutine)state!).Start();
 
@@ -68,94 +91,111 @@ internal sealed class Goroutine
     /// <summary>Why it waits, while <see cref="Status"/> is Waiting.</summary>
     public WaitReason WaitReason;
 
-    /// <summary>Stopwatch timestamp at which it began waiting.</summary>
-    public long WaitSince;
+    /// <summary>
+    /// When it began waiting, in whole seconds of <see cref="Environment.TickCount64"/>: dumps show a
+    /// wait only past a minute (as Go), and the coarse clock costs a fraction of a precise one on
+    /// every park. An int, not a long: a parked goroutine's bytes count (W2).
+    /// </summary>
+    public int WaitSinceSeconds;
 
     // ---- scheduling ----
-
-    /// <summary>Link in a free list. Written by whoever holds the list.</summary>
-    public Goroutine? SchedLink;
-
-    /// <summary>In the first goroutine of a batch in a <see cref="GoroutineBatchQueue"/>: the batch's last goroutine.</summary>
-    public Goroutine? BatchTail;
-
-    /// <summary>In the first goroutine of a batch: the number of goroutines in it.</summary>
-    public int BatchCount;
-
-    /// <summary>In the first goroutine of a batch: the first goroutine of the next batch.</summary>
-    public Goroutine? NextBatch;
 
     // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
     private volatile bool _preemptRequested;
 
-    /// <summary>
-    /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
-    /// whoever schedules this goroutine hands its processor to that machine instead (Go: lockedm).
-    /// </summary>
-    public Machine? LockedMachine;
+    // Machines parked in a blocking region's slow exit, by goroutine (see LockedMachine): a side
+    // table, as this is rare and a field would cost every goroutine 8 bytes (W2).
+    private static readonly ConditionalWeakTable<Goroutine, Machine> s_lockedMachines = [];
 
-    /// <summary>The synchronization context of this incarnation.</summary>
-    public GoroutineSynchronizationContext? Context;
+    // Whether s_lockedMachines holds this goroutine; read on every scheduling of it.
+    private bool _isLocked;
 
-    // Signalled when the goroutine exits; set only for the main goroutine of Go.Main.
-    public ManualResetEventSlim? ExitSignal;
+    // The events Go.Main waits on, signalled when its main goroutine exits: a side table, as
+    // only a handful of goroutines ever have one (a field would cost every goroutine 8 bytes).
+    private static readonly ConditionalWeakTable<Goroutine, ManualResetEventSlim> s_exitSignals = [];
 
-    // The id of the live incarnation, 0 once it exited; and posts between their check of it and
-    // their Enqueue. A Dekker pair between TryPost and Exit (see TryPost).
-    private long _liveId;
-    private int _postsInFlight;
-
-    private Delegate? _entry;
+    // The entry delegate until the first step, then the root task (null if it completed at once);
+    // the exception that ended the goroutine if it panicked. One field for three phases (W2).
+    private object? _body;
 
     // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
     // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine.
     private ExecutionContext? _executionContext;
-    private Task? _root;
     private bool _started;
 
-    // 1 while queued or running, 0 while parked (see the header).
+    // Parked (0), Scheduled: queued or running (1), or Exited (2); see the header.
     private int _scheduled;
 
     // The next work item: an Action or an IGoroutineWorkItem. Written by the winner of scheduled 0 -> 1.
     private object? _next;
 
-    // Work that arrived while the goroutine was queued or running. Allocated on first use, kept on reuse.
+    // Work that arrived while the goroutine was queued or running. Allocated on first use.
     private ConcurrentQueue<object>? _posted;
+
 
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private bool _yieldRequested;
     private WaitReason _parkReason;
-    private Exception? _panic;
+
+    private readonly bool _signalsExit;
+
+    /// <summary>
+    /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
+    /// whoever schedules this goroutine hands its processor to that machine instead (Go: lockedm).
+    /// Set before the goroutine is queued and cleared after that machine got a processor, so the
+    /// run queue's ordering publishes it.
+    /// </summary>
+    public Machine? LockedMachine
+    {
+        get => _isLocked && s_lockedMachines.TryGetValue(this, out Machine? machine) ? machine : null;
+        set
+        {
+            if (value is null)
+            {
+                _isLocked = false;
+                s_lockedMachines.Remove(this);
+            }
+            else
+            {
+                s_lockedMachines.AddOrUpdate(this, value);
+                _isLocked = true;
+            }
+        }
+    }
 
     /// <summary>Whether sysmon asked this goroutine to yield at its next safe point (Go: gp.preempt).</summary>
     public bool PreemptRequested => _preemptRequested;
 
     /// <summary>The goroutine running on the current thread, or null outside the runtime.</summary>
-    public static Goroutine? Current => Machine.Current?.RunningGoroutine;
+    public static Goroutine? Running => Machine.Current?.RunningGoroutine;
 
     /// <summary>Whether the last <see cref="StepOutcome.Yielded"/> step yielded because sysmon asked.</summary>
     public bool WasPreempted { get; private set; }
 
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
-    public Exception? PanicException => _panic;
+    public Exception? PanicException => _body as Exception;
 
-    /// <summary>Prepares a fresh or reused object for a new goroutine. Spawning thread only.</summary>
-    public void Initialize(long id, Delegate entry, long parentId, string? member, string? file, int line)
+    /// <summary>Creates a goroutine about to be queued by its spawner. Spawning thread only.</summary>
+    public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
     {
-        Debug.Assert(_next is null && _root is null && !_started, "reused goroutine not reset");
         Id = id;
-        _entry = entry;
+        _body = entry;
         ParentId = parentId;
         CreatedByMember = member;
         CreatedByFile = file;
         CreatedByLine = line;
         Status = GoroutineStatus.Runnable;
-        WaitReason = WaitReason.None;
-        _liveId = id;
+        if (exitSignal is not null)
+        {
+            s_exitSignals.Add(this, exitSignal);
+            _signalsExit = true;
+        }
         _executionContext = ExecutionContext.Capture();
-        Context = new GoroutineSynchronizationContext(this);
-        _scheduled = 1; // it is about to be queued by its spawner
+        _scheduled = Scheduled; // it is about to be queued by its spawner
     }
+
+    /// <summary>Whether the goroutine has exited. Any thread; racy.</summary>
+    public bool HasExited => Volatile.Read(ref _scheduled) == Exited;
 
     /// <summary>
     /// Hands <paramref name="item"/> (an <see cref="Action"/> or <see cref="IGoroutineWorkItem"/>)
@@ -164,7 +204,7 @@ internal sealed class Goroutine
     /// <remarks>Go: goready, and the netpoller's injectglist for foreign posts.</remarks>
     public void Enqueue(object item)
     {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        if (Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             _next = item;
             Scheduler.Instance.Ready(this);
@@ -172,38 +212,73 @@ internal sealed class Goroutine
         }
 
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
-        posted.Enqueue(item);
-        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
+        if (Volatile.Read(ref _scheduled) == Parked && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             Scheduler.Instance.Ready(this);
         }
+        else if (Volatile.Read(ref _scheduled) == Exited)
+        {
+            RunLeftoversAsOrphans();
+        }
     }
 
-    /// <summary>Whether incarnation <paramref name="id"/> of this object is alive. Any thread; racy.</summary>
-    public bool IsIncarnation(long id) => Volatile.Read(ref _liveId) == id;
-
-    /// <summary>
-    /// Enqueues <paramref name="item"/> if incarnation <paramref name="id"/> is still alive; false
-    /// if it exited (then the caller runs the item elsewhere). Any thread.
-    /// </summary>
-    /// <remarks>
-    /// The post counts itself in flight, then checks the incarnation; Exit clears the incarnation,
-    /// then waits until no post is in flight. Both write, then read, with full fences between, so a
-    /// post that saw the incarnation alive finishes its Enqueue before Exit drains the leftovers.
-    /// Rejected: a lock (two interlocked operations on every exit, for posts that rarely race it).
-    /// </remarks>
-    public bool TryPost(long id, object item)
+    /// <inheritdoc/>
+    /// <remarks>A foreign completion (a .NET task's continuation, <c>Task.Yield</c>) coming back.</remarks>
+    public override void Post(SendOrPostCallback d, object? state)
     {
-        Interlocked.Increment(ref _postsInFlight); // full fence: pairs with the Exchange in Exit
-        bool alive = Volatile.Read(ref _liveId) == id;
-        if (alive)
+        ArgumentNullException.ThrowIfNull(d);
+        Enqueue(new PostedCallback(d, state));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Runs <paramref name="d"/> at once when called by this goroutine; otherwise posts it and
+    /// blocks the caller (in a blocking region, if the caller is another goroutine) until it ran.
+    /// </remarks>
+    public override void Send(SendOrPostCallback d, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (Running == this)
         {
-            Enqueue(item);
+            d(state);
+            return;
         }
 
-        Interlocked.Decrement(ref _postsInFlight);
-        return alive;
+        using var done = new ManualResetEventSlim();
+        Exception? error = null;
+        Post(
+            _ =>
+            {
+                try
+                {
+                    d(state);
+                }
+#pragma warning disable CA1031 // Send must carry any exception back to the caller.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    error = ex;
+                }
+                finally
+                {
+                    done.Set();
+                }
+            },
+            null);
+        using (BlockingRegion.Enter())
+        {
+            done.Wait();
+        }
+
+        if (error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
     }
+
+    /// <inheritdoc/>
+    public override SynchronizationContext CreateCopy() => this;
 
     private ConcurrentQueue<object> CreatePostedQueue()
     {
@@ -279,15 +354,15 @@ internal sealed class Goroutine
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _panic = ex;
+            _body = ex;
         }
     }
 
     private void Start()
     {
         _started = true;
-        Delegate entry = _entry!;
-        _entry = null;
+        var entry = (Delegate)_body!;
+        _body = null;
         Task? root = null;
         switch (entry)
         {
@@ -317,7 +392,7 @@ internal sealed class Goroutine
         // Captures this goroutine's context: a completion on this goroutine runs the no-op
         // inline (the continuation sees the same context current); a completion elsewhere
         // posts it here, so the machine notices the end at the end of that step.
-        _root = root;
+        _body = root;
         root.GetAwaiter().UnsafeOnCompleted(s_wake);
     }
 
@@ -340,11 +415,11 @@ internal sealed class Goroutine
     /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
     public StepOutcome FinishStep()
     {
-        if (_panic is not null || (_started && (_root is null || _root.IsCompleted)))
+        if (_body is Exception || (_started && _body is not Task { IsCompleted: false }))
         {
-            if (_panic is null && _root is { IsCompletedSuccessfully: false } root)
+            if (_body is Task { IsCompletedSuccessfully: false } root)
             {
-                _panic = root.Exception?.InnerException ?? new TaskCanceledException(root);
+                _body = root.Exception?.InnerException ?? new TaskCanceledException(root);
             }
 
             return StepOutcome.Exited;
@@ -361,10 +436,10 @@ internal sealed class Goroutine
 
         Status = GoroutineStatus.Waiting;
         WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
-        WaitSince = Stopwatch.GetTimestamp();
+        WaitSinceSeconds = (int)(Environment.TickCount64 / 1000);
         _parkReason = WaitReason.None;
-        Interlocked.Exchange(ref _scheduled, 0); // full fence: pairs with the Exchange in Enqueue
-        if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
+        if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             Status = GoroutineStatus.Runnable;
             WaitReason = WaitReason.None;
@@ -375,49 +450,44 @@ internal sealed class Goroutine
     }
 
     /// <summary>
-    /// Marks the goroutine dead and clears it for reuse, handing any leftover posted work
-    /// to orphan goroutines. Its machine only, after <see cref="StepOutcome.Exited"/>.
+    /// Marks the goroutine dead, drops what it held and hands any leftover work to orphan
+    /// goroutines. Its machine only, after <see cref="StepOutcome.Exited"/>.
     /// </summary>
     /// <remarks>Go: goexit0.</remarks>
     public void Exit()
     {
-        Interlocked.Exchange(ref _liveId, 0); // full fence: pairs with the Increment in TryPost
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref _postsInFlight) != 0)
-        {
-            spinner.SpinOnce();
-        }
-
         Status = GoroutineStatus.Dead;
-        ExitSignal?.Set();
-        ExitSignal = null;
-        if (_next is not null)
+        _executionContext = null;
+        _body = _body as Exception; // the panic, if any, stays for the report; the task goes
+        ClearPreemptRequest();
+        if (_signalsExit && s_exitSignals.TryGetValue(this, out ManualResetEventSlim? exitSignal))
         {
-            // A flow that yielded in the step in which the goroutine returned outlives it.
-            Scheduler.Instance.RunOrphan(_next, Id);
+            s_exitSignals.Remove(this);
+            exitSignal.Set();
         }
 
-        if (_posted is not null)
+        // A flow that yielded in the step in which the goroutine returned outlives it.
+        object? next = _next;
+        _next = null;
+        _yieldRequested = false;
+        Interlocked.Exchange(ref _scheduled, Exited); // full fence: pairs with the re-check in Enqueue
+        if (next is not null)
         {
-            while (_posted.TryDequeue(out object? orphan))
+            Scheduler.Instance.RunOrphan(next, Id);
+        }
+
+        RunLeftoversAsOrphans();
+    }
+
+    private void RunLeftoversAsOrphans()
+    {
+        if (_posted is { } posted)
+        {
+            while (posted.TryDequeue(out object? orphan))
             {
                 Scheduler.Instance.RunOrphan(orphan, Id);
             }
         }
-
-        Context = null;
-        _root = null;
-        _executionContext = null;
-        _started = false;
-        _panic = null;
-        _entry = null;
-        _next = null;
-        _yieldRequested = false;
-        _parkReason = WaitReason.None;
-        ClearPreemptRequest();
-        LockedMachine = null;
-        CreatedByMember = null;
-        CreatedByFile = null;
     }
 
     /// <summary>Asks the goroutine to yield at its next safe point. Sysmon only.</summary>

@@ -16,9 +16,9 @@ namespace Goroutines.Scheduling;
 /// makes the transition and read without synchronisation. The scheduling decisions
 /// themselves rest on <see cref="Goroutine"/>'s scheduled flag, not on this value.
 /// </remarks>
-internal enum GoroutineStatus
+internal enum GoroutineStatus : byte
 {
-    /// <summary>Allocated and not yet started, or on a free list for reuse.</summary>
+    /// <summary>Allocated and not yet started.</summary>
     Idle,
 
     /// <summary>On a run queue, waiting for a machine to run it.</summary>
@@ -33,6 +33,6 @@ internal enum GoroutineStatus
     /// <summary>Inside a blocking region (Go's syscall state): its processor may be handed off.</summary>
     Syscall,
 
-    /// <summary>Returned or panicked; its object is back on a free list.</summary>
+    /// <summary>Returned or panicked; its object is garbage once nothing refers to it.</summary>
     Dead,
 }

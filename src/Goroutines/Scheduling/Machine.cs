@@ -76,6 +76,9 @@ internal sealed class Machine
     /// <summary>The goroutine whose step this machine is running, or null in the scheduling loop.</summary>
     public Goroutine? RunningGoroutine;
 
+    /// <summary>One pooled waiter of any type, cached for this thread (see <see cref="WaiterPool{TWaiter}"/>). This thread only.</summary>
+    public Waiter? CachedWaiter;
+
     /// <summary>Link in the idle-machine list; under the scheduler lock.</summary>
     public Machine? IdleLink;
 

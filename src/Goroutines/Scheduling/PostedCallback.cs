@@ -5,7 +5,7 @@ using System.Threading;
 namespace Goroutines.Scheduling;
 
 /// <summary>
-/// A callback posted to a goroutine's <see cref="GoroutineSynchronizationContext"/> by
+/// A callback posted to a goroutine (as the synchronization context of its steps) by
 /// code the runtime does not own (a .NET task's continuation, <c>Task.Yield</c>).
 /// Allocated per post: foreign awaits allocate anyway, and pooling would need a
 /// return path that foreign callers never take.

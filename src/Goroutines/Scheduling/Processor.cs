@@ -7,7 +7,7 @@ namespace Goroutines.Scheduling;
 
 // Processor: Go's P, the right to run goroutines. There are GOMAXPROCS of them; a
 // machine runs goroutines only while it owns one. A processor owns a local run
-// queue, a free list of dead goroutines, a cache of goroutine ids, a schedule tick
+// queue, a cache of goroutine ids, a schedule tick
 // and per-processor counters, so that the hot paths touch no shared cache line.
 //
 // Ownership and hand-off. The owner uses its processor without atomics; sysmon may
@@ -38,7 +38,7 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - A processor has at most one owner; the owner is the only writer of its queue's
-//   tail, runNext, free list, id cache and counters.
+//   tail, runNext, id cache and counters.
 // - An idle processor (on the idle list) has an empty local run queue.
 // - HandoffState is None whenever a machine acquires the processor.
 [DebuggerDisplay("P{Id} {Status} owner=M{Owner?.Id}")]
@@ -51,8 +51,6 @@ internal sealed class Processor
     // Goroutine ids are taken from the global counter 16 at a time (16, as Go's _GoidCacheBatch).
     private const int GoroutineIdBatch = 16;
 
-    // Free goroutines kept locally before half spill to the global list (64, as Go).
-    private const int LocalFreeLimit = 64;
 
     public Processor(int id) => Id = id;
 
@@ -138,8 +136,6 @@ internal sealed class Processor
     public long SysmonSyscallSince;
 
     private int _handoffState;
-    private Goroutine? _free;
-    private int _freeCount;
     private long _nextId;
     private long _idLimit;
 
@@ -213,75 +209,6 @@ internal sealed class Processor
         }
 
         return _nextId++;
-    }
-
-    /// <summary>Takes a dead goroutine to reuse, or null. Owner only.</summary>
-    /// <remarks>Go: gfget.</remarks>
-    public Goroutine? TryTakeFree()
-    {
-        Goroutine? g = _free;
-        if (g is not null)
-        {
-            _free = g.SchedLink;
-            g.SchedLink = null;
-            _freeCount--;
-        }
-
-        return g;
-    }
-
-    /// <summary>
-    /// Keeps a dead goroutine for reuse; past <see cref="LocalFreeLimit"/>, returns a batch of
-    /// half of them (to spill to the global list), else null. Owner only.
-    /// </summary>
-    /// <remarks>Go: gfput.</remarks>
-    public Goroutine? PutFree(Goroutine g, out Goroutine? spillLast, out int spillCount)
-    {
-        g.SchedLink = _free;
-        _free = g;
-        _freeCount++;
-        spillLast = null;
-        spillCount = 0;
-        if (_freeCount < LocalFreeLimit)
-        {
-            return null;
-        }
-
-        return TakeFreeBatch(LocalFreeLimit / 2, out spillLast, out spillCount);
-    }
-
-    /// <summary>Adopts a chain of free goroutines (linked through SchedLink) as the free list. Owner only, with an empty list.</summary>
-    public void AdoptFree(Goroutine first, int count)
-    {
-        Debug.Assert(_free is null, "adopting over a non-empty free list");
-        _free = first;
-        _freeCount = count;
-    }
-
-    /// <summary>Removes every free goroutine as a batch (used when the processor retires). Owner only.</summary>
-    public Goroutine? TakeAllFree(out Goroutine? last, out int count) => TakeFreeBatch(_freeCount, out last, out count);
-
-    private Goroutine? TakeFreeBatch(int n, out Goroutine? last, out int count)
-    {
-        Goroutine? first = _free;
-        last = null;
-        count = 0;
-        Goroutine? g = first;
-        while (g is not null && count < n)
-        {
-            last = g;
-            g = g.SchedLink;
-            count++;
-        }
-
-        if (last is not null)
-        {
-            _free = last.SchedLink;
-            last.SchedLink = null;
-        }
-
-        _freeCount -= count;
-        return count == 0 ? null : first;
     }
 }
 

@@ -25,7 +25,7 @@ internal static class SafePoint
     private static int s_requests;
 
     /// <summary>Whether the calling goroutine should yield before its operation. Any thread.</summary>
-    public static bool ShouldYield => Volatile.Read(ref s_requests) != 0 && Goroutine.Current is { PreemptRequested: true };
+    public static bool ShouldYield => Volatile.Read(ref s_requests) != 0 && Goroutine.Running is { PreemptRequested: true };
 
     /// <summary>Counts a request sysmon just set. Sysmon only.</summary>
     public static void NotePreemptRequested() => Interlocked.Increment(ref s_requests);

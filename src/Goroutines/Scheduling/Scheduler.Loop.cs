@@ -242,7 +242,7 @@ internal sealed partial class Scheduler
 
         g.MarkRunning();
         machine.RunningGoroutine = g;
-        SynchronizationContext.SetSynchronizationContext(g.Context);
+        SynchronizationContext.SetSynchronizationContext(g);
         machine.LeaveForStep();
 
         g.RunStep();
@@ -316,23 +316,18 @@ internal sealed partial class Scheduler
         }
     }
 
-    /// <summary>Frees an exited goroutine to the processor's free list, or the global one.</summary>
-    /// <remarks>Go: goexit0 and gfput.</remarks>
+    /// <summary>Ends an exited goroutine and counts it. The object is not reused (see Goroutine.cs).</summary>
+    /// <remarks>Go: goexit0.</remarks>
     private void ExitGoroutine(Processor? processor, Goroutine g)
     {
         g.Exit();
         if (processor is null)
         {
             Interlocked.Increment(ref _exitedOffProcessor);
-            PutGlobalFree(g, g, 1);
-            return;
         }
-
-        processor.Exited++;
-        Goroutine? spill = processor.PutFree(g, out Goroutine? spillLast, out int spillCount);
-        if (spill is not null)
+        else
         {
-            PutGlobalFree(spill, spillLast!, spillCount);
+            processor.Exited++;
         }
     }
 
@@ -355,13 +350,12 @@ internal sealed partial class Scheduler
     }
 
     /// <summary>
-    /// Retires a processor beyond GOMAXPROCS: its queued and free goroutines go global, and the
+    /// Retires a processor beyond GOMAXPROCS: its queued goroutines go global, and the
     /// machine looks for another processor or stops.
     /// </summary>
     /// <remarks>Go: procresize's destroy, done lazily by the owner instead of under stop-the-world.</remarks>
     private void Retire(Machine machine, Processor processor)
     {
-        Goroutine? freeFirst = processor.TakeAllFree(out Goroutine? freeLast, out int freeCount);
         bool retired;
         lock (_lock)
         {
@@ -375,11 +369,6 @@ internal sealed partial class Scheduler
                 processor.Status = ProcessorStatus.Retired;
                 machine.Processor = null;
             }
-        }
-
-        if (freeFirst is not null)
-        {
-            PutGlobalFree(freeFirst, freeLast!, freeCount);
         }
 
         if (retired && machine.Spinning)

@@ -31,7 +31,7 @@ internal sealed partial class Scheduler
     internal void Fatal(string detail, string message)
     {
         string report = $"{detail}\nfatal error: {message}\n";
-        Deliver(new GoroutinePanic(null, Goroutine.Current?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
+        Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
     }
 
     private void Deliver(GoroutinePanic panic)

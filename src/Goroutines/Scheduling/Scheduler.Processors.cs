@@ -10,7 +10,7 @@ namespace Goroutines.Scheduling;
 // Go resizes under stop-the-world. A stackless runtime cannot stop a goroutine that
 // never reaches a safe point, so shrinking is lazy: processors beyond the new count
 // are marked Retiring; an idle one retires at once, an owned one when its machine
-// next enters the scheduling loop (its queue and free list go global). Until then
+// next enters the scheduling loop (its queue goes global). Until then
 // more than GOMAXPROCS processors may briefly run goroutines.
 internal sealed partial class Scheduler
 {

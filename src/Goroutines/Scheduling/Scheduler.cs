@@ -53,8 +53,7 @@ namespace Goroutines.Scheduling;
 // goroutine that awaited, not the thread).
 //
 // Lock order: the scheduler lock (_lock, Go's sched.lock) protects the idle
-// processor and idle machine lists, the global run queue, the global free list,
-// the processor array and the machine count. Nothing else is acquired while it is
+// processor and idle machine lists, the global run queue, the processor array and the machine count. Nothing else is acquired while it is
 // held, and no goroutine code ever runs under it.
 //
 // Invariants:
@@ -75,14 +74,12 @@ internal sealed partial class Scheduler
     private Processor? _idleProcessors;
     private Machine? _idleMachines;
     private readonly GlobalRunQueue _globalQueue = new();
-    private GoroutineBatchQueue _globalFree;
     private int _machineCount;
 
     // ---- written under _lock, read racily ----
     private int _maxProcs;
     private int _idleMachineCount;
     private long _globalTaken;
-    private int _globalFreeCount;
 
     // Read on every ready, spawn and scheduling round: each on a cache line of its own.
     private PaddedInt32 _idleProcessorCount;
@@ -172,23 +169,19 @@ internal sealed partial class Scheduler
 
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
-        Goroutine g;
         long id;
         if (processor is not null)
         {
-            g = processor.TryTakeFree() ?? TakeGlobalFree(processor) ?? new Goroutine();
             id = processor.NextGoroutineId(ref _nextGoroutineId);
             processor.Spawned++;
         }
         else
         {
-            g = TakeGlobalFree(null) ?? new Goroutine();
             id = Interlocked.Increment(ref _nextGoroutineId);
             Interlocked.Increment(ref _spawnedOffProcessor);
         }
 
-        g.Initialize(id, entry, parentId, member, file, line);
-        g.ExitSignal = exitSignal;
+        var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
         QueueRunnable(g, machine, processor, entered);
     }
 
@@ -324,43 +317,6 @@ internal sealed partial class Scheduler
 
         Array.Clear(buffer, 0, count);
         return first;
-    }
-
-    // ---------------------------------------------------------------- free goroutines
-
-    // Takes a dead goroutine from the global free list; on a processor, adopts a whole batch
-    // (up to 32, as Go's gfget) as its local free list.
-    private Goroutine? TakeGlobalFree(Processor? processor)
-    {
-        if (Volatile.Read(ref _globalFreeCount) == 0)
-        {
-            return null;
-        }
-
-        Goroutine? first;
-        int count = 1;
-        lock (_lock)
-        {
-            first = processor is null ? _globalFree.TakeOne() : _globalFree.TakeBatches(32, out _, out count);
-            Volatile.Write(ref _globalFreeCount, _globalFree.Count);
-        }
-
-        if (first is not null && count > 1)
-        {
-            processor!.AdoptFree(first.SchedLink!, count - 1);
-            first.SchedLink = null;
-        }
-
-        return first;
-    }
-
-    private void PutGlobalFree(Goroutine first, Goroutine last, int count)
-    {
-        lock (_lock)
-        {
-            _globalFree.Put(first, last, count);
-            Volatile.Write(ref _globalFreeCount, _globalFree.Count);
-        }
     }
 
     // ---------------------------------------------------------------- idle processors and machines

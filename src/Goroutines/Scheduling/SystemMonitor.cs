@@ -2,7 +2,6 @@
 
 using System;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Goroutines.Scheduling;
@@ -12,8 +11,7 @@ namespace Goroutines.Scheduling;
 //
 // Its pace: a nap of 20 µs while it keeps finding things to do; after 50 idle
 // rounds the nap doubles each round up to 10 ms (all three numbers as Go's sysmon).
-// The naps use the C library's usleep where there is one, because .NET's timed
-// waits count in milliseconds.
+// The naps use ThreadNap, because .NET's timed waits count in milliseconds.
 //
 // Each round, for every processor (Go: retake):
 //   Running  - its schedule tick has not moved for 10 ms: set the running
@@ -45,7 +43,7 @@ namespace Goroutines.Scheduling;
 // Invariants:
 // - Only this thread writes the Sysmon* fields of processors.
 // - It never holds a processor and never runs goroutine code.
-internal sealed partial class SystemMonitor
+internal sealed class SystemMonitor
 {
     // Nap bounds (20 µs and 10 ms, as Go's sysmon).
     private const long MinNapMicroseconds = 20;
@@ -91,7 +89,7 @@ internal sealed partial class SystemMonitor
                 nap = Math.Min(nap * 2, MaxNapMicroseconds);
             }
 
-            Nap(nap);
+            ThreadNap.Sleep(nap);
             idleRounds = Retake(Stopwatch.GetTimestamp()) ? 0 : idleRounds + 1;
         }
     }
@@ -208,18 +206,4 @@ internal sealed partial class SystemMonitor
 
         return _scheduler.TryRetake(processor, owner);
     }
-
-    private static void Nap(long microseconds)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Thread.Sleep(TimeSpan.FromMicroseconds(Math.Max(microseconds, 1000)));
-            return;
-        }
-
-        _ = Usleep((uint)microseconds);
-    }
-
-    [LibraryImport("libc", EntryPoint = "usleep")]
-    private static partial int Usleep(uint microseconds);
 }

@@ -6,7 +6,7 @@ namespace Goroutines.Scheduling;
 /// Why a goroutine is parked: the text a goroutine dump shows between brackets,
 /// as in Go's <c>waitReason</c>. Every park site names its own reason.
 /// </summary>
-internal enum WaitReason
+internal enum WaitReason : byte
 {
     /// <summary>Not waiting.</summary>
     None,

@@ -43,18 +43,22 @@ internal abstract class Waiter : IGoroutineWorkItem
     [ThreadStatic]
     private static ManualResetEventSlim? t_blockingEvent;
 
+    // Fields are few and small: a parked goroutine holds one waiter, and W2 counts its bytes.
     private Action<object?>? _continuation;
     private object? _continuationState;
-    private Goroutine? _goroutine;
-    private long _goroutineId;
-    private object? _capturedContext;
-    private ExecutionContext? _executionContext;
+
+    // Where the continuation runs: the parked Goroutine; or, for an awaiter outside the runtime,
+    // its SynchronizationContext or TaskScheduler, the ExecutionContext to flow onto the thread
+    // pool, or a ContextAndFlow holding both (allocated on that rare path only); null for the
+    // thread pool without flow. One field, not three: a parked goroutine holds a waiter, and W2
+    // counts its bytes.
+    private object? _resumeTarget;
     private WaitReason _reason;
     private bool _resumeInline;
     private short _version;
 
     /// <summary>The goroutine parked on this waiter, once its await registered.</summary>
-    public Goroutine? Goroutine => _goroutine;
+    public Goroutine? Goroutine => _resumeTarget as Goroutine;
 
     /// <summary>The token of the current rental, for the ValueTask handed out over this waiter.</summary>
     protected short Version => _version;
@@ -112,29 +116,32 @@ internal abstract class Waiter : IGoroutineWorkItem
     {
         CheckToken(token);
         _continuationState = state;
+        object? target = null;
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
         {
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is GoroutineSynchronizationContext { Goroutine: { } g } goroutineContext)
+            if (context is Goroutine g)
             {
-                _goroutine = g;
-                _goroutineId = goroutineContext.GoroutineId;
+                target = g;
                 g.NoteParking(_reason);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
-                _capturedContext = context;
+                target = context;
             }
             else if (TaskScheduler.Current != TaskScheduler.Default)
             {
-                _capturedContext = TaskScheduler.Current;
+                target = TaskScheduler.Current;
             }
         }
 
-        if (_goroutine is null && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+        if (target is not Scheduling.Goroutine && !_resumeInline && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0
+            && ExecutionContext.Capture() is { } flow)
         {
-            _executionContext = ExecutionContext.Capture();
+            target = target is null ? flow : new ContextAndFlow(target, flow);
         }
+
+        _resumeTarget = target; // before the CAS below publishes the continuation to Ready
 
         Action<object?>? previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
         if (previous is not null)
@@ -152,24 +159,16 @@ internal abstract class Waiter : IGoroutineWorkItem
         _version++;
         _continuation = null;
         _continuationState = null;
-        _goroutine = null;
-        _goroutineId = 0;
-        _capturedContext = null;
-        _executionContext = null;
+        _resumeTarget = null;
         _reason = WaitReason.None;
         _resumeInline = false;
     }
 
     private void Resume()
     {
-        if (_goroutine is { } g)
+        if (_resumeTarget is Goroutine g)
         {
-            // Only into the incarnation that parked: a flow that outlived its goroutine runs as an orphan.
-            if (!g.TryPost(_goroutineId, this))
-            {
-                Scheduler.Instance.RunOrphan(this, _goroutineId);
-            }
-
+            g.Enqueue(this); // a goroutine that exited meanwhile runs it as an orphan
             return;
         }
 
@@ -179,9 +178,7 @@ internal abstract class Waiter : IGoroutineWorkItem
             return;
         }
 
-        Action<object?> continuation = _continuation!;
-        object? state = _continuationState;
-        switch (_capturedContext)
+        switch (_resumeTarget is ContextAndFlow both ? both.Target : _resumeTarget)
         {
             case SynchronizationContext context:
                 context.Post(static s => ((Waiter)s!).RunOffRuntime(), this);
@@ -189,29 +186,35 @@ internal abstract class Waiter : IGoroutineWorkItem
             case TaskScheduler scheduler:
                 _ = Task.Factory.StartNew(static s => ((Waiter)s!).RunOffRuntime(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
                 return;
-        }
-
-        if (_executionContext is null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
-        }
-        else
-        {
-            ThreadPool.QueueUserWorkItem(static s => ((Waiter)s!).RunOffRuntime(), this, preferLocal: false);
+            case ExecutionContext:
+                ThreadPool.QueueUserWorkItem(static s => ((Waiter)s!).RunOffRuntime(), this, preferLocal: false);
+                return;
+            default:
+                ThreadPool.UnsafeQueueUserWorkItem(_continuation!, _continuationState, preferLocal: false);
+                return;
         }
     }
 
     private void RunOffRuntime()
     {
-        if (_executionContext is { } executionContext)
+        ExecutionContext? flow = _resumeTarget switch
         {
-            ExecutionContext.Run(executionContext, s_invokeContinuation, this);
+            ExecutionContext alone => alone,
+            ContextAndFlow both => both.Flow,
+            _ => null,
+        };
+        if (flow is not null)
+        {
+            ExecutionContext.Run(flow, s_invokeContinuation, this);
         }
         else
         {
             InvokeContinuation();
         }
     }
+
+    // An awaiter outside the runtime with both a scheduling context and an execution context to flow.
+    private sealed record ContextAndFlow(object Target, ExecutionContext Flow);
 
     private void InvokeContinuation() => _continuation!(_continuationState);
 

@@ -7,8 +7,11 @@ namespace Goroutines.Scheduling;
 
 // WaiterPool: Go's sudog cache, one per waiter type. A waiter is rented when an
 // operation parks and returned by its GetResult, so steady-state parking allocates
-// nothing. One waiter is cached per thread (the common rent-then-return on one
-// machine touches no shared state); the rest go to a bounded shared stack.
+// nothing. The common rent-then-return on one thread touches no shared state: a
+// machine keeps one waiter of any type in a plain field (Machine.CachedWaiter, one
+// cheap thread-static lookup for every type), and every thread one more per type in
+// a thread-static (a generic thread-static costs a runtime helper call; measured 4%
+// of a W3 round trip). The rest go to a bounded shared stack.
 //
 // Invariants:
 // - A waiter is in the pool only between its GetResult and its next Rent.
@@ -29,6 +32,12 @@ internal static class WaiterPool<TWaiter>
     /// <remarks>Go: acquireSudog.</remarks>
     public static TWaiter Rent()
     {
+        if (Machine.Current is { CachedWaiter: TWaiter cached } machine)
+        {
+            machine.CachedWaiter = null;
+            return cached;
+        }
+
         TWaiter? waiter = t_cached;
         if (waiter is not null)
         {
@@ -56,6 +65,12 @@ internal static class WaiterPool<TWaiter>
     /// <remarks>Go: releaseSudog.</remarks>
     public static void Return(TWaiter waiter)
     {
+        if (Machine.Current is { CachedWaiter: null } machine)
+        {
+            machine.CachedWaiter = waiter;
+            return;
+        }
+
         if (t_cached is null)
         {
             t_cached = waiter;

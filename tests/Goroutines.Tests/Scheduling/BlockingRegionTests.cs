@@ -27,7 +27,7 @@ public sealed class BlockingRegionTests : RuntimeTest
             Go.Run(otherRan.Set); // queued on this goroutine's processor, the only one
             using (Go.EnterBlockingRegion())
             {
-                Assert.Equal(GoroutineStatus.Syscall, Goroutine.Current!.Status);
+                Assert.Equal(GoroutineStatus.Syscall, Goroutine.Running!.Status);
 
                 // It can run only if sysmon takes the processor from this blocked thread.
                 GoTest.WaitFor(otherRan, "the goroutine queued behind the blocking region");
@@ -35,7 +35,7 @@ public sealed class BlockingRegionTests : RuntimeTest
 
             Assert.Equal(id, Go.CurrentGoroutineId);
             Assert.Same(context, SynchronizationContext.Current);
-            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Running!.Status);
             await Go.YieldAsync();
             Assert.Equal(id, Go.CurrentGoroutineId);
         });
@@ -72,7 +72,7 @@ public sealed class BlockingRegionTests : RuntimeTest
             Volatile.Write(ref regionLeft, true);
             Assert.Equal(id, Go.CurrentGoroutineId);
             Assert.Equal(thread, Environment.CurrentManagedThreadId);
-            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Running!.Status);
             await Go.YieldAsync();
             Assert.Equal(id, Go.CurrentGoroutineId);
         });

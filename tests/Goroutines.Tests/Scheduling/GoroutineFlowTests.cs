@@ -45,7 +45,7 @@ public sealed class GoroutineFlowTests : RuntimeTest
         async Task Straggler()
         {
             await Go.YieldAsync();
-            resumed.SetResult(Goroutine.Current?.ParentId ?? -1);
+            resumed.SetResult(Goroutine.Running?.ParentId ?? -1);
         }
 
         await GoTest.RunAsync(() =>
@@ -71,7 +71,7 @@ public sealed class GoroutineFlowTests : RuntimeTest
             ValueTask park = waiter.ParkAsync(WaitReason.Parked);
             parked.Set();
             await park;
-            resumed.SetResult((Go.CurrentGoroutineId, Goroutine.Current?.ParentId ?? -1));
+            resumed.SetResult((Go.CurrentGoroutineId, Goroutine.Running?.ParentId ?? -1));
         }
 
         await GoTest.RunAsync(() =>

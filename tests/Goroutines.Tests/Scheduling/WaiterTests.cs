@@ -27,14 +27,14 @@ public sealed class WaiterTests : RuntimeTest
             SynchronizationContext? context = SynchronizationContext.Current;
             SignalWaiter w = SignalWaiter.Rent();
             Volatile.Write(ref waiter, w);
-            Volatile.Write(ref parkedGoroutine, Goroutine.Current);
+            Volatile.Write(ref parkedGoroutine, Goroutine.Running);
             aboutToPark.Set();
 
             await w.ParkAsync(WaitReason.Parked);
 
             Assert.Equal(id, Go.CurrentGoroutineId);
             Assert.Same(context, SynchronizationContext.Current);
-            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Running!.Status);
         });
 
         GoTest.WaitFor(aboutToPark, "the goroutine to start");

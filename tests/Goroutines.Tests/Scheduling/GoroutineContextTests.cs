@@ -13,7 +13,7 @@ using Xunit;
 
 namespace Goroutines.Tests.Scheduling;
 
-public sealed class GoroutineSynchronizationContextTests : RuntimeTest
+public sealed class GoroutineContextTests : RuntimeTest
 {
     [Fact]
     public async Task Await_TaskDelay_ResumesAsSameGoroutineWithSameContext()
@@ -23,7 +23,7 @@ public sealed class GoroutineSynchronizationContextTests : RuntimeTest
             long id = Go.CurrentGoroutineId;
             SynchronizationContext? context = SynchronizationContext.Current;
             Assert.NotEqual(0, id);
-            Assert.IsType<GoroutineSynchronizationContext>(context);
+            Assert.IsType<Goroutine>(context);
 
             await Task.Delay(1); // completes on a timer thread the runtime does not own
 
@@ -66,15 +66,15 @@ public sealed class GoroutineSynchronizationContextTests : RuntimeTest
             long id = Go.CurrentGoroutineId;
             SynchronizationContext? context = SynchronizationContext.Current;
             Assert.NotEqual(0, id);
-            Assert.IsType<GoroutineSynchronizationContext>(context);
-            parked = Goroutine.Current;
+            Assert.IsType<Goroutine>(context);
+            parked = Goroutine.Running;
             goroutineKnown.Set();
 
             int value = await completion.Task;
 
             Assert.Equal(id, Go.CurrentGoroutineId);
             Assert.Same(context, SynchronizationContext.Current);
-            Assert.Same(parked, Goroutine.Current);
+            Assert.Same(parked, Goroutine.Running);
             Assert.NotEqual("foreign completer", Thread.CurrentThread.Name);
             return value;
         });
@@ -97,7 +97,7 @@ public sealed class GoroutineSynchronizationContextTests : RuntimeTest
             context = SynchronizationContext.Current;
             return Task.FromResult(Go.CurrentGoroutineId);
         });
-        Assert.True(Poll.Until(() => ((GoroutineSynchronizationContext)context!).Goroutine is null, TestTimeouts.Default), "The goroutine did not exit.");
+        Assert.True(Poll.Until(() => ((Goroutine)context!).HasExited, TestTimeouts.Default), "The goroutine did not exit.");
 
         // In bursts, each waited for: the race for the orphan's creator is won by a machine that
         // is awake and looking for work when the post arrives, as after each burst.
@@ -111,7 +111,7 @@ public sealed class GoroutineSynchronizationContextTests : RuntimeTest
                 context!.Post(
                     _ =>
                     {
-                        orphans.Enqueue((Go.CurrentGoroutineId, Goroutine.Current!.ParentId));
+                        orphans.Enqueue((Go.CurrentGoroutineId, Goroutine.Running!.ParentId));
                         if (Interlocked.Decrement(ref remaining) == 0)
                         {
                             burstRan.SetResult();
