@@ -663,7 +663,7 @@ public abstract class ChanContractTests : RuntimeTest
             // receive below gives the processor up.
             Go.Run(async () => await ch.SendAsync(42));
             int value = ch.Receive();
-            Assert.Equal(GoroutineStatus.Running, Goroutine.Current!.Status);
+            Assert.Equal(GoroutineStatus.Running, Goroutine.Running!.Status);
             return Task.FromResult(value);
         });
 

@@ -12,10 +12,6 @@ namespace Goroutines.Tests.TestSupport;
 /// until it parked with a given reason before it goes on: the way to park several goroutines
 /// one at a time in a known order, and to tell "still blocked" from "not there yet".
 /// </summary>
-/// <remarks>
-/// The goroutine's object is reused after it exits, so every check compares its id with the
-/// one recorded when the body started.
-/// </remarks>
 internal class Spawned
 {
     private protected Spawned(Task completion, Goroutine goroutine)
@@ -41,7 +37,7 @@ internal class Spawned
         var started = new TaskCompletionSource<Goroutine>(TaskCreationOptions.RunContinuationsAsynchronously);
         Task completion = GoTest.Start(async () =>
         {
-            started.SetResult(Goroutine.Current!);
+            started.SetResult(Goroutine.Running!);
             await body();
         });
         Goroutine goroutine = await started.Task.Within(what: "the goroutine to start");
@@ -55,7 +51,7 @@ internal class Spawned
         var started = new TaskCompletionSource<Goroutine>(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<T> completion = GoTest.Start(async () =>
         {
-            started.SetResult(Goroutine.Current!);
+            started.SetResult(Goroutine.Running!);
             return await body();
         });
         Goroutine goroutine = await started.Task.Within(what: "the goroutine to start");
@@ -79,11 +75,10 @@ internal class Spawned
     }
 
     /// <summary>Whether the goroutine is parked now with <paramref name="reason"/>.</summary>
-    public bool IsParked(WaitReason reason) =>
-        Goroutine.Id == Id && Goroutine.Status == GoroutineStatus.Waiting && Goroutine.WaitReason == reason;
+    public bool IsParked(WaitReason reason) => Goroutine.Status == GoroutineStatus.Waiting && Goroutine.WaitReason == reason;
 
     /// <summary>Whether the goroutine is inside a blocking region now (a synchronous channel operation).</summary>
-    public bool IsInBlockingRegion => Goroutine.Id == Id && Goroutine.Status == GoroutineStatus.Syscall;
+    public bool IsInBlockingRegion => Goroutine.Status == GoroutineStatus.Syscall;
 
     /// <summary>
     /// Waits (polling its informational status, bounded) until the goroutine is parked with
@@ -111,7 +106,7 @@ internal class Spawned
     /// <summary>The goroutine's state, for failure messages.</summary>
     public string Describe() => Completion.IsCompleted
         ? $"it finished ({Completion.Status}{(Completion.Exception is { } e ? ": " + e.InnerException?.Message : "")})"
-        : Goroutine.Id == Id ? $"it is {Goroutine.Status} ({Goroutine.WaitReason})" : "its object was reused";
+        : $"it is {Goroutine.Status} ({Goroutine.WaitReason})";
 }
 
 /// <summary>A <see cref="Spawned"/> goroutine whose body returns a value.</summary>
