@@ -1170,40 +1170,23 @@ public abstract class ChanContractTests : RuntimeTest
         // As WaiterTests' ping-pong, through two channels: each round trip parks both goroutines
         // (a send meets a parked receiver, the sender then parks on its receive). On one
         // processor both run on one machine thread, whose own allocation count sees all of it;
-        // a window in which either goroutine ran on another thread is not judged.
+        // a window in which either goroutine ran on another thread is not judged, and windows
+        // go on until three were judged (a loaded machine moves goroutines now and then).
         const int warmup = 1_000;
         const int window = 10_000;
-        const int windows = 5;
         Settings.SetMaxProcs(1);
         Chan<int> ping = Make();
         Chan<int> pong = Make();
-        long[] threadBytes = new long[windows];
-        bool[] judged = new bool[windows];
         int pongThread = 0;
-        int rounds = warmup + (window * windows);
 
-        Task pinger = GoTest.Start(async () =>
+        Task<AllocationWindows> pinger = GoTest.Start(async () =>
         {
-            long start = 0;
-            int windowThread = 0;
-            bool sameThread = true;
-            for (int i = 0; i < rounds; i++)
+            var windows = new AllocationWindows(window);
+            for (int i = 0; ; i++)
             {
-                int thread = Environment.CurrentManagedThreadId;
-                sameThread &= thread == windowThread && Volatile.Read(ref pongThread) == thread;
-                if (i >= warmup && (i - warmup) % window == 0)
+                if (windows.AtRound(i, warmup, Volatile.Read(ref pongThread)))
                 {
-                    long now = GC.GetAllocatedBytesForCurrentThread();
-                    if (i > warmup)
-                    {
-                        int w = ((i - warmup) / window) - 1;
-                        threadBytes[w] = now - start;
-                        judged[w] = sameThread;
-                    }
-
-                    start = now;
-                    windowThread = thread;
-                    sameThread = true;
+                    break;
                 }
 
                 await ping.SendAsync(i);
@@ -1213,26 +1196,27 @@ public abstract class ChanContractTests : RuntimeTest
                 }
             }
 
-            threadBytes[windows - 1] = GC.GetAllocatedBytesForCurrentThread() - start;
-            judged[windows - 1] = sameThread && Environment.CurrentManagedThreadId == windowThread;
+            await ping.SendAsync(-1);
+            return windows;
         });
         Task ponger = GoTest.Start(async () =>
         {
-            for (int i = 0; i < rounds; i++)
+            while (true)
             {
                 Volatile.Write(ref pongThread, Environment.CurrentManagedThreadId);
                 int value = await ping.ReceiveAsync();
+                if (value < 0)
+                {
+                    return;
+                }
+
                 await pong.SendAsync(value);
             }
         });
 
-        await Task.WhenAll(pinger, ponger).Within(what: "the ping-pong goroutines");
-        string figures = $"bytes per window of {window} round trips on the machine thread: {string.Join(", ", threadBytes)}; judged: {string.Join(", ", judged)}";
-        Assert.True(judged.Any(j => j), $"Every window had a goroutine move to another thread ({figures}).");
-        for (int w = 0; w < windows; w++)
-        {
-            Assert.True(!judged[w] || threadBytes[w] < window, figures);
-        }
+        AllocationWindows measured = await pinger.Within(what: "the measuring goroutine");
+        await ponger.Within(what: "its partner");
+        measured.AssertNothingAllocated("round trips");
     }
 
     // ------------------------------------------------------------------ helpers
