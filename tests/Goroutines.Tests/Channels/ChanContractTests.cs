@@ -852,6 +852,46 @@ public abstract class ChanContractTests : RuntimeTest
     }
 
     [Fact]
+    public async Task AsChannelReader_WriterCompletedWithError_ReadAllAsyncYieldsTheValuesThenThrowsTheError()
+    {
+        // ChannelReader.WaitToReadAsync: "If the channel completes with an exception, the task will
+        // also complete with an exception" - so ReadAllAsync, which loops on it, ends by throwing
+        // the producer's error, as it does over System.Threading.Channels' own channels.
+        Chan<int> ch = Make();
+        ChannelReader<int> reader = ch.AsChannelReader();
+        Fill(ch);
+        var error = new InvalidOperationException("producer failed");
+        ch.AsChannelWriter().Complete(error);
+
+        var received = new List<int>();
+        Exception? thrown = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (int value in reader.ReadAllAsync())
+            {
+                received.Add(value);
+            }
+        }).Within(what: "ReadAllAsync to end");
+
+        Assert.Equal(Enumerable.Range(0, ch.Capacity), received);
+        Assert.Same(error, thrown);
+        Assert.Same(error, await Record.ExceptionAsync(async () => await reader.WaitToReadAsync()));
+    }
+
+    [Fact]
+    public async Task AsChannelReader_ReadAsyncAfterWriterCompletedWithError_ThrowsChannelClosedExceptionWrappingTheError()
+    {
+        // As System.Threading.Channels' own readers do: the closed-channel exception carries the cause.
+        Chan<int> ch = Make();
+        ChannelReader<int> reader = ch.AsChannelReader();
+        var error = new InvalidOperationException("producer failed");
+        ch.AsChannelWriter().Complete(error);
+
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(async () => await reader.ReadAsync());
+
+        Assert.Same(error, closed.InnerException);
+    }
+
+    [Fact]
     public async Task AsChannelReader_ReadAsyncCanceledWhileWaiting_ThrowsOperationCanceledAndTakesNoValue()
     {
         Chan<int> ch = Make();
