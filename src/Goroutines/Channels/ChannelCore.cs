@@ -58,6 +58,9 @@ internal abstract class ChannelCore
     /// <summary>Whether the channel is closed. Racy unless the lock is held.</summary>
     public bool IsClosed => _closed;
 
+    /// <summary>The error a writer adapter completed the channel with, once it is closed; null otherwise.</summary>
+    public Exception? CloseError => _closed ? Volatile.Read(ref _closeError) : null;
+
     /// <summary>Number of buffered values (Go's len). Racy, as in Go.</summary>
     public abstract int Count { get; }
 

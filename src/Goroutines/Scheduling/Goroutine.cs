@@ -496,8 +496,10 @@ internal sealed class Goroutine : SynchronizationContext
     {
         if (!_preemptRequested)
         {
-            _preemptRequested = true;
+            // Count first, then flag: safe points read the count first, so a request is never
+            // flagged but uncounted (a sysmon descheduled in between would delay the yield).
             SafePoint.NotePreemptRequested();
+            _preemptRequested = true;
         }
     }
 
