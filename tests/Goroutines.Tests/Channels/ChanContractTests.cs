@@ -363,15 +363,7 @@ public abstract class ChanContractTests : RuntimeTest
     {
         const int values = 100;
         Chan<int> ch = Make();
-        Task producer = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < values; i++)
-            {
-                await ch.SendAsync(i);
-            }
-
-            ch.Close();
-        });
+        Task producer = StartSendingThenClosing(ch, values);
 
         List<int> received = await GoTest.RunAsync(async () =>
         {
@@ -719,15 +711,7 @@ public abstract class ChanContractTests : RuntimeTest
         const int values = 100;
         Chan<int> ch = Make();
         ChannelReader<int> reader = ch.AsChannelReader();
-        Task producer = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < values; i++)
-            {
-                await ch.SendAsync(i);
-            }
-
-            ch.Close();
-        });
+        Task producer = StartSendingThenClosing(ch, values);
 
         List<int> received = await ReadAllAsync(reader).Within(what: "ReadAllAsync to end");
 
@@ -932,15 +916,7 @@ public abstract class ChanContractTests : RuntimeTest
         const int values = 300;
         Chan<int> ch = Make();
         ChannelReader<int> reader = ch.AsChannelReader();
-        Task producer = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < values; i++)
-            {
-                await ch.SendAsync(i);
-            }
-
-            ch.Close();
-        });
+        Task producer = StartSendingThenClosing(ch, values);
 
         (List<int> received, int canceled) = await ReadWithRacingCancellationsAsync(reader).Within(what: "the reads");
 
@@ -1418,4 +1394,15 @@ public abstract class ChanContractTests : RuntimeTest
 
         return canceled;
     }
+
+    // A goroutine that sends 0 .. values - 1 on the channel, then closes it.
+    private static Task StartSendingThenClosing(Chan<int> ch, int values) => GoTest.Start(async () =>
+    {
+        for (int i = 0; i < values; i++)
+        {
+            await ch.SendAsync(i);
+        }
+
+        ch.Close();
+    });
 }
