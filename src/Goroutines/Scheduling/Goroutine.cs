@@ -68,6 +68,14 @@ internal sealed class Goroutine : SynchronizationContext
     private static readonly Action s_wake = static () => { };
     private static readonly ContextCallback s_start = static state => ((Goroutine)state!).Start();
 
+    // Machines parked in a blocking region's slow exit, by goroutine (see LockedMachine): a side
+    // table, as this is rare and a field would cost every goroutine 8 bytes (W2).
+    private static readonly ConditionalWeakTable<Goroutine, Machine> s_lockedMachines = [];
+
+    // The events Go.Main waits on, signalled when its main goroutine exits: a side table, as
+    // only a handful of goroutines ever have one (a field would cost every goroutine 8 bytes).
+    private static readonly ConditionalWeakTable<Goroutine, ManualResetEventSlim> s_exitSignals = [];
+
     // ---- identity and diagnostics: written at spawn by the spawning thread, read by dumps ----
 
     /// <summary>Goroutine id, unique for the process, never reused (Go's goid).</summary>
@@ -103,16 +111,8 @@ internal sealed class Goroutine : SynchronizationContext
     // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
     private volatile bool _preemptRequested;
 
-    // Machines parked in a blocking region's slow exit, by goroutine (see LockedMachine): a side
-    // table, as this is rare and a field would cost every goroutine 8 bytes (W2).
-    private static readonly ConditionalWeakTable<Goroutine, Machine> s_lockedMachines = [];
-
     // Whether s_lockedMachines holds this goroutine; read on every scheduling of it.
     private bool _isLocked;
-
-    // The events Go.Main waits on, signalled when its main goroutine exits: a side table, as
-    // only a handful of goroutines ever have one (a field would cost every goroutine 8 bytes).
-    private static readonly ConditionalWeakTable<Goroutine, ManualResetEventSlim> s_exitSignals = [];
 
     // The entry delegate until the first step, then the root task (null if it completed at once);
     // the exception that ended the goroutine if it panicked. One field for three phases (W2).
@@ -132,11 +132,11 @@ internal sealed class Goroutine : SynchronizationContext
     // Work that arrived while the goroutine was queued or running. Allocated on first use.
     private ConcurrentQueue<object>? _posted;
 
-
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private bool _yieldRequested;
     private WaitReason _parkReason;
 
+    // Whether s_exitSignals holds this goroutine (it is the main goroutine of Go.Main).
     private readonly bool _signalsExit;
 
     /// <summary>
