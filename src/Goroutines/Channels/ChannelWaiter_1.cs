@@ -15,12 +15,13 @@ namespace Goroutines.Channels;
 // surfaces (send, receive, receive-with-ok) read the outcome in GetResult and return
 // the waiter to the pool, so a park allocates nothing in steady state.
 //
-// A select keeps one ChannelWaiter<T> per case slot and reuses it across its rounds;
-// those are never awaited themselves (the select's own waiter is) and never pooled.
+// A select keeps one SelectCaseWaiter<T> (a subclass) per case slot and reuses it
+// across its rounds; those are never awaited themselves (the select's own waiter is)
+// and never pooled.
 //
 // Invariants:
-// - Linked in at most one wait queue at a time; Next/Prev/IsQueued are written only
-//   under that channel's lock.
+// - Linked in at most one wait queue at a time; Next/Previous/IsQueued are written
+//   only under that channel's lock.
 // - Value and Success are written by the partner under the channel's lock before the
 //   wake-up, and read by the woken side after it.
 [DebuggerDisplay("ChannelWaiter<{typeof(T).Name}> queued={IsQueued} success={Success}")]

@@ -30,7 +30,7 @@ namespace Goroutines.Channels;
 //
 // Rejected: a handler per case (a closure per case per round allocates; an index
 // switch does not); a fresh case list per round (allocates). Cases keep their
-// ChannelWaiter<T> slot across rounds, so a select in a loop allocates nothing once
+// SelectCaseWaiter<T> slot across rounds, so a select in a loop allocates nothing once
 // each slot has met its element type.
 //
 // Invariants:

@@ -15,7 +15,7 @@ namespace Goroutines.Channels;
 //
 // Protocol:
 //   1. The select arms it (undecided) while it holds every case's channel lock, then
-//      links one ChannelWaiter per case into the channels' wait queues.
+//      links one SelectCaseWaiter per case into the channels' wait queues.
 //   2. A partner (or a close) that dequeues one of those waiters calls TryWin under
 //      that channel's lock; exactly one CAS succeeds and records its case. The
 //      others skip their waiter, which the select unlinks after it wakes.
