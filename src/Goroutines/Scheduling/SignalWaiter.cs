@@ -24,6 +24,16 @@ internal sealed class SignalWaiter : Waiter, IValueTaskSource
         return new ValueTask(this, Version);
     }
 
+    /// <summary>
+    /// Blocks the calling thread until <see cref="Waiter.Ready"/> (in a blocking region on a
+    /// goroutine's thread), then returns the waiter to the pool: the synchronous forms' park.
+    /// </summary>
+    public void Block()
+    {
+        BlockUntilReady();
+        GetResult(Version);
+    }
+
     /// <inheritdoc/>
     public ValueTaskSourceStatus GetStatus(short token) => GetStatusCore(token);
 

@@ -1,0 +1,187 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Sync;
+
+// WaitGroup: Go's sync.WaitGroup. One 64-bit state word holds the counter (high 32
+// bits) and the number of waiters (low 32 bits), so Add and Wait agree with one
+// atomic operation each, and waiters park on a RuntimeSemaphore.
+//
+// Protocol (Go's):
+//   Add:  add delta to the counter; if it went negative, throw; if it is still
+//         positive or nobody waits, done. Else (zero with waiters) reset the word to
+//         0 and release the semaphore once per waiter.
+//   Wait: read the word; counter zero -> done. Else CAS waiters + 1 and acquire the
+//         semaphore. A release that comes before the acquire parks is kept as a
+//         permit, so no wake-up is lost.
+//
+// Invariants:
+// - Waiters are counted only while the counter is positive.
+
+/// <summary>
+/// Go's <c>sync.WaitGroup</c>: waits for a collection of goroutines to finish. Add a count for
+/// each piece of work, call <see cref="Done"/> as each finishes, and await
+/// <see cref="WaitAsync"/> to park until the count is zero; or start each piece with
+/// <see cref="Go(Func{Task}, string, string, int)"/>, which does both.
+/// </summary>
+/// <remarks>
+/// Every member is safe to call from any thread and goroutine. A <see cref="Done"/> that brings
+/// the counter to zero happens-before every wait it releases returns. As in Go, calls to
+/// <see cref="Add"/> with a positive delta that start when the counter is zero must happen before
+/// the <see cref="WaitAsync"/> they are meant for; a group may be reused once its waits returned.
+/// </remarks>
+public sealed class WaitGroup
+{
+    private readonly RuntimeSemaphore _semaphore = new();
+
+    // Counter in the high 32 bits, waiters in the low 32 bits (see the header).
+    private long _state;
+
+    /// <summary>The current counter, as a snapshot (for diagnostics; Go has no such accessor).</summary>
+    public int Count => (int)(Volatile.Read(ref _state) >> 32);
+
+    /// <summary>Adds <paramref name="delta"/> (which may be negative) to the counter (Go's <c>wg.Add</c>).</summary>
+    /// <param name="delta">The change to the counter.</param>
+    /// <exception cref="InvalidOperationException">The counter went negative (Go's panic "sync: negative WaitGroup counter").</exception>
+    public void Add(int delta)
+    {
+        long state = Interlocked.Add(ref _state, (long)delta << 32);
+        int counter = (int)(state >> 32);
+        int waiters = (int)state;
+        if (counter < 0)
+        {
+            throw new InvalidOperationException("sync: negative WaitGroup counter");
+        }
+
+        if (counter > 0 || waiters == 0)
+        {
+            return;
+        }
+
+        // The counter reached zero with goroutines waiting: nobody may add meanwhile (that is the
+        // misuse Go reports too), so reset the word and release each waiter once.
+        if (Interlocked.CompareExchange(ref _state, 0, state) != state)
+        {
+            throw new InvalidOperationException("sync: WaitGroup misuse: Add called concurrently with Wait");
+        }
+
+        for (int i = 0; i < waiters; i++)
+        {
+            _semaphore.Release();
+        }
+    }
+
+    /// <summary>Subtracts one from the counter (Go's <c>wg.Done</c>).</summary>
+    /// <exception cref="InvalidOperationException">The counter went negative (Go's panic "sync: negative WaitGroup counter").</exception>
+    public void Done() => Add(-1);
+
+    /// <summary>
+    /// Parks the goroutine until the counter is zero (Go's <c>wg.Wait</c>); completes at once if
+    /// it already is. Allocates nothing when it completes at once; a park uses a pooled waiter.
+    /// </summary>
+    public ValueTask WaitAsync()
+    {
+        if (SafePoint.ShouldYield)
+        {
+            return WaitAfterYieldAsync();
+        }
+
+        return TryCountWaiter() ? _semaphore.AcquireAsync(WaitReason.SyncWaitGroupWait) : default;
+    }
+
+    /// <summary>
+    /// Blocks the calling thread until the counter is zero; on a goroutine's thread the wait is a
+    /// blocking region, so its processor is handed to another thread meanwhile. Prefer
+    /// <see cref="WaitAsync"/> inside goroutines.
+    /// </summary>
+    public void Wait()
+    {
+        if (TryCountWaiter())
+        {
+            _semaphore.Acquire();
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> in a new goroutine counted by this group: adds one now
+    /// and calls <see cref="Done"/> when it returns, even if it panicked (Go 1.25's <c>wg.Go</c>).
+    /// </summary>
+    /// <param name="function">The goroutine's body.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public void Go(Func<Task> function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Add(1);
+        Scheduler.Instance.Spawn(
+            async () =>
+            {
+                try
+                {
+                    await function().ConfigureAwait(true);
+                }
+                finally
+                {
+                    Done();
+                }
+            },
+            member,
+            file,
+            line);
+    }
+
+    /// <summary>Starts the synchronous <paramref name="function"/> in a new goroutine counted by this group.</summary>
+    /// <inheritdoc cref="Go(Func{Task}, string, string, int)"/>
+    public void Go(Action function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Add(1);
+        Scheduler.Instance.Spawn(
+            () =>
+            {
+                try
+                {
+                    function();
+                }
+                finally
+                {
+                    Done();
+                }
+            },
+            member,
+            file,
+            line);
+    }
+
+    // Counts the caller as a waiter unless the counter is zero; true if it must acquire.
+    private bool TryCountWaiter()
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref _state);
+            if ((int)(state >> 32) == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
+            {
+                return true;
+            }
+        }
+    }
+
+    private async ValueTask WaitAfterYieldAsync()
+    {
+        await Goroutines.Go.YieldAsync();
+        await WaitAsync().ConfigureAwait(true);
+    }
+}
