@@ -25,6 +25,7 @@ internal static class Program
         ("select", "w5", SelectWorkload.Run),
         ("skynet", "w6", SkynetWorkload.Run),
         ("sieve", "w7", SieveWorkload.Run),
+        ("mutex", "w8", MutexWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];

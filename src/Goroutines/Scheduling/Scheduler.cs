@@ -367,6 +367,20 @@ internal sealed partial class Scheduler
     }
 
     /// <summary>
+    /// Whether a goroutine that found a mutex held may busy-wait round <paramref name="iteration"/>
+    /// for it instead of parking: only a few rounds (4, as Go's active_spin), on several cores with
+    /// GOMAXPROCS above 1, while another processor runs (its holder may be there) and nothing
+    /// waits in this processor's queue. The goroutine's own code only.
+    /// </summary>
+    /// <remarks>Go: sync_runtime_canSpin.</remarks>
+    public bool CanSpinForMutex(int iteration) =>
+        iteration < 4
+        && Environment.ProcessorCount > 1
+        && Volatile.Read(ref _maxProcs) > IdleProcessorCount + SpinningMachines + 1
+        && Machine.Current?.Processor is { } processor
+        && processor.RunQueue.IsEmpty;
+
+    /// <summary>
     /// Starts a spinning machine if there is an idle processor and no machine spins already.
     /// Called whenever work appears.
     /// </summary>

@@ -1,0 +1,192 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+using Goroutines.Sync;
+using Goroutines.Tests.TestSupport;
+
+using Xunit;
+
+using Mutex = Goroutines.Sync.Mutex;
+
+namespace Goroutines.Tests.Sync;
+
+public sealed class MutexTests : RuntimeTest
+{
+    [Fact]
+    public async Task LockAsync_Free_CompletesAtOnceAndTryLockFailsUntilUnlock()
+    {
+        var mu = new Mutex();
+        await GoTest.RunAsync(async () =>
+        {
+            ValueTask<MutexScope> locking = mu.LockAsync();
+            Assert.True(locking.IsCompletedSuccessfully);
+            await locking;
+            Assert.False(mu.TryLock());
+            mu.Unlock();
+            Assert.True(mu.TryLock());
+            mu.Unlock();
+        });
+    }
+
+    [Fact]
+    public async Task LockAsync_Held_ParksWithReasonUntilUnlock()
+    {
+        var mu = new Mutex();
+        Assert.True(mu.TryLock());
+        Spawned waiter = await Spawned.ParkedAsync(
+            async () =>
+            {
+                using (await mu.LockAsync())
+                {
+                }
+            },
+            WaitReason.SyncMutexLock);
+
+        mu.Unlock();
+        await waiter.Completion.Within(what: "the waiter after the unlock");
+        Assert.True(mu.TryLock(), "The waiter's using block did not unlock the mutex.");
+        mu.Unlock();
+    }
+
+    [Fact]
+    public async Task LockAsync_EightGoroutinesIncrementing_ExcludeEachOther()
+    {
+        const int goroutines = 8;
+        const int increments = 20_000;
+        var mu = new Mutex();
+        var group = new WaitGroup();
+        long counter = 0;
+        int inside = 0;
+        int overlaps = 0;
+        await GoTest.RunAsync(async () =>
+        {
+            for (int g = 0; g < goroutines; g++)
+            {
+                group.Go(async () =>
+                {
+                    for (int i = 0; i < increments; i++)
+                    {
+                        using (await mu.LockAsync())
+                        {
+                            if (Interlocked.Increment(ref inside) != 1)
+                            {
+                                Interlocked.Increment(ref overlaps);
+                            }
+
+                            counter++; // deliberately not atomic: the mutex is what protects it
+                            Interlocked.Decrement(ref inside);
+                        }
+                    }
+                });
+            }
+
+            await group.WaitAsync();
+        });
+
+        Assert.Equal(0, overlaps);
+        Assert.Equal((long)goroutines * increments, counter);
+    }
+
+    [Fact]
+    public async Task Unlock_WaiterWaitedOverOneMillisecond_HandsTheLockOverInsteadOfLettingANewcomerTakeIt()
+    {
+        // Go's starvation mode, step by step on one processor (so nothing runs behind our back):
+        // a waiter that waited over 1 ms and then lost the lock to a newcomer switches the mutex
+        // to starvation mode; the next unlock hands it the lock, and a newcomer's TryLock fails.
+        Settings.SetMaxProcs(1);
+        var mu = new Mutex();
+        var order = new EventOrder();
+        await GoTest.RunAsync(async () =>
+        {
+            await mu.LockAsync();
+            Goroutine? waiterGoroutine = null;
+            Task waiter = GoTest.Start(async () =>
+            {
+                waiterGoroutine = Goroutine.Running;
+                order.Expect(2);
+                await mu.LockAsync();
+                order.Expect(4);
+                mu.Unlock();
+            });
+
+            order.Expect(1);
+            await GoTest.YieldUntilAsync(() => IsParkedOnMutex(waiterGoroutine), "the waiter to park on the mutex");
+
+            // The condition under test is time itself: the waiter must have waited over 1 ms.
+            var waited = Stopwatch.StartNew();
+            while (waited.Elapsed < TimeSpan.FromMilliseconds(2))
+            {
+                Thread.SpinWait(100);
+            }
+
+            mu.Unlock();               // normal mode: wakes the waiter, which must compete...
+            Assert.True(mu.TryLock()); // ...and a running newcomer wins
+            Assert.Equal(GoroutineStatus.Runnable, waiterGoroutine!.Status);
+            await GoTest.YieldUntilAsync(() => IsParkedOnMutex(waiterGoroutine), "the woken waiter to find the mutex held and park again");
+            order.Expect(3);           // it switched the mutex to starvation mode and queued first
+
+            mu.Unlock();                // starvation mode: handed to the waiter
+            Assert.False(mu.TryLock()); // a newcomer cannot take it
+            await waiter.Within(what: "the waiter handed the lock");
+            order.Finish(5);
+        });
+
+        Assert.True(mu.TryLock(), "The mutex did not leave starvation mode after its last waiter.");
+        mu.Unlock();
+    }
+
+    private static bool IsParkedOnMutex(Goroutine? g) =>
+        g is { Status: GoroutineStatus.Waiting, WaitReason: WaitReason.SyncMutexLock };
+
+    [Fact]
+    public void Unlock_Unlocked_ReportsGoFatalErrorAndThrows()
+    {
+        using var capture = new PanicCapture();
+        var mu = new Mutex();
+        var error = Assert.Throws<SynchronizationLockException>(mu.Unlock);
+        Assert.Equal("sync: unlock of unlocked mutex", error.Message);
+        GoroutinePanic fatal = Assert.Single(capture.Captured);
+        Assert.True(fatal.IsFatal);
+        Assert.Equal("fatal error: sync: unlock of unlocked mutex", fatal.Message);
+        Assert.True(mu.TryLock(), "The failed unlock left the mutex in a broken state.");
+        mu.Unlock();
+    }
+
+    [Fact]
+    public async Task Lock_FromPlainThreads_ExcludeGoroutines()
+    {
+        const int rounds = 2_000;
+        var mu = new Mutex();
+        long counter = 0;
+        var thread = new Thread(() =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                using (mu.Lock())
+                {
+                    counter++;
+                }
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        await GoTest.RunAsync(async () =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                using (await mu.LockAsync())
+                {
+                    counter++;
+                }
+            }
+        });
+        Assert.True(thread.Join(TestTimeouts.Default), "The plain thread did not finish.");
+        Assert.Equal(2L * rounds, counter);
+    }
+}
