@@ -1,0 +1,124 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Sync;
+
+// Cond: Go's sync.Cond over a Mutex. A waiter joins the notify list while it still
+// holds the mutex, then unlocks and parks; Signal and Broadcast take waiters off the
+// list and ready them; a woken waiter locks the mutex again before Wait returns. A
+// signal is never lost between the unlock and the park: the waiter is on the list
+// before the unlock, and a ready before the park completes the park at once (Waiter).
+//
+// Invariants:
+// - The list is only touched under _lock; no waiter is readied while it is held.
+
+/// <summary>
+/// Go's <c>sync.Cond</c>: a rendezvous point for goroutines waiting for, or announcing, a change
+/// of state guarded by a <see cref="Sync.Mutex"/>.
+/// </summary>
+/// <remarks>
+/// Call <see cref="WaitAsync"/> with the mutex held, in a loop that re-checks the condition (as in
+/// Go, a woken waiter must check again). <see cref="Signal"/> and <see cref="Broadcast"/> may be
+/// called with or without the mutex held. Waiters are woken in the order they began waiting.
+/// </remarks>
+public sealed class Cond
+{
+    private readonly Lock _lock = new();
+    private readonly Queue<SignalWaiter> _waiters = new();
+
+    /// <summary>Creates a condition over <paramref name="mutex"/> (Go's <c>sync.NewCond(&amp;mu)</c>).</summary>
+    /// <param name="mutex">The mutex that guards the condition.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="mutex"/> is null.</exception>
+    public Cond(Mutex mutex)
+    {
+        ArgumentNullException.ThrowIfNull(mutex);
+        Mutex = mutex;
+    }
+
+    /// <summary>The mutex that guards the condition (Go's <c>c.L</c>).</summary>
+    public Mutex Mutex { get; }
+
+    /// <summary>
+    /// Unlocks <see cref="Mutex"/>, parks until <see cref="Signal"/> or <see cref="Broadcast"/>
+    /// wakes this waiter, and locks it again before returning (Go's <c>c.Wait</c>). Call it with
+    /// the mutex held.
+    /// </summary>
+    /// <exception cref="SynchronizationLockException">The mutex was not held (Go's fatal error "sync: unlock of unlocked mutex").</exception>
+    public async ValueTask WaitAsync()
+    {
+        SignalWaiter waiter = SignalWaiter.Rent();
+        lock (_lock)
+        {
+            _waiters.Enqueue(waiter);
+        }
+
+        try
+        {
+            Mutex.Unlock();
+        }
+        catch (SynchronizationLockException)
+        {
+            Withdraw(waiter); // not held: this wait never happened
+            throw;
+        }
+
+        await waiter.ParkAsync(WaitReason.SyncCondWait).ConfigureAwait(true);
+        await Mutex.LockAsync().ConfigureAwait(true);
+    }
+
+    // Takes a waiter that never parked off the list (a rare path: a copy of the list).
+    private void Withdraw(SignalWaiter waiter)
+    {
+        lock (_lock)
+        {
+            SignalWaiter[] others = [.. _waiters];
+            _waiters.Clear();
+            foreach (SignalWaiter other in others)
+            {
+                if (other != waiter)
+                {
+                    _waiters.Enqueue(other);
+                }
+            }
+        }
+    }
+
+    /// <summary>Wakes the longest-waiting goroutine, if any (Go's <c>c.Signal</c>).</summary>
+    public void Signal()
+    {
+        SignalWaiter? waiter;
+        lock (_lock)
+        {
+            _waiters.TryDequeue(out waiter);
+        }
+
+        waiter?.Ready();
+    }
+
+    /// <summary>Wakes every waiting goroutine (Go's <c>c.Broadcast</c>).</summary>
+    public void Broadcast()
+    {
+        SignalWaiter[] waiters;
+        lock (_lock)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+
+            waiters = [.. _waiters];
+            _waiters.Clear();
+        }
+
+        foreach (SignalWaiter waiter in waiters)
+        {
+            waiter.Ready();
+        }
+    }
+}
