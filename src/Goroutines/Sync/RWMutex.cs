@@ -1,0 +1,213 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Sync;
+
+// RWMutex: Go's sync.RWMutex, its algorithm step for step (sync/rwmutex.go).
+//
+// readerCount counts readers holding or waiting for the lock; a writer subtracts
+// MaxReaders from it, so it goes negative while a writer is pending or holding it
+// and new readers queue on the reader semaphore. readerWait counts the readers a
+// pending writer still waits for (those that held the lock when it announced
+// itself); the last of them releases the writer semaphore. Writers exclude each
+// other with a Mutex first.
+//
+// Invariants (Go's):
+// - readerCount < 0 iff a writer is pending or holds the lock.
+// - A pending writer blocks new readers: they wait until its Unlock releases them.
+
+/// <summary>
+/// Go's <c>sync.RWMutex</c>: held by any number of readers or by one writer; a writer waiting for
+/// the lock stops new readers from taking it, so writers are not starved. Parks goroutines, never
+/// their threads.
+/// </summary>
+/// <remarks>
+/// An <see cref="Unlock"/> happens-before every lock it lets through returns; an
+/// <see cref="RUnlock"/> happens-before the <see cref="LockAsync"/> it lets through returns. Not
+/// reentrant: a reader that takes the read lock again while a writer waits deadlocks, as in Go.
+/// </remarks>
+public sealed class RWMutex
+{
+    // Most readers at once (1 << 30, as Go's rwmutexMaxReaders).
+    private const int MaxReaders = 1 << 30;
+
+    private readonly Mutex _writers = new();
+    private readonly RuntimeSemaphore _writerSemaphore = new();
+    private readonly RuntimeSemaphore _readerSemaphore = new();
+    private int _readerCount;
+    private int _readerWait;
+
+    /// <summary>Takes the read lock, parking while a writer holds or waits for it (Go's <c>rw.RLock</c>).</summary>
+    /// <returns>A scope whose disposal releases the read lock.</returns>
+    public ValueTask<RWMutexScope> RLockAsync()
+    {
+        if (Interlocked.Increment(ref _readerCount) >= 0)
+        {
+            return new ValueTask<RWMutexScope>(new RWMutexScope(this, writer: false));
+        }
+
+        return RLockSlowAsync();
+    }
+
+    /// <summary>Takes the read lock, blocking the calling thread while a writer holds or waits for it.</summary>
+    /// <returns>A scope whose disposal releases the read lock.</returns>
+    public RWMutexScope RLock()
+    {
+        if (Interlocked.Increment(ref _readerCount) < 0)
+        {
+            _readerSemaphore.Acquire();
+        }
+
+        return new RWMutexScope(this, writer: false);
+    }
+
+    /// <summary>Takes the read lock if no writer holds or waits for it (Go's <c>rw.TryRLock</c>).</summary>
+    /// <returns>True if the caller now holds a read lock.</returns>
+    public bool TryRLock()
+    {
+        while (true)
+        {
+            int count = Volatile.Read(ref _readerCount);
+            if (count < 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _readerCount, count + 1, count) == count)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Releases one read lock (Go's <c>rw.RUnlock</c>).</summary>
+    /// <exception cref="SynchronizationLockException">No read lock is held (Go's fatal error "sync: RUnlock of unlocked RWMutex", reported first).</exception>
+    public void RUnlock()
+    {
+        int count = Interlocked.Decrement(ref _readerCount);
+        if (count >= 0)
+        {
+            return;
+        }
+
+        if (count + 1 == 0 || count + 1 == -MaxReaders)
+        {
+            Interlocked.Increment(ref _readerCount); // undo, so a handler that goes on finds it consistent
+            throw Misuse("sync: RUnlock of unlocked RWMutex");
+        }
+
+        // A writer is pending: the last reader it waits for lets it in.
+        if (Interlocked.Decrement(ref _readerWait) == 0)
+        {
+            _writerSemaphore.Release();
+        }
+    }
+
+    /// <summary>Takes the write lock, parking while readers or another writer hold it (Go's <c>rw.Lock</c>).</summary>
+    /// <returns>A scope whose disposal releases the write lock.</returns>
+    public ValueTask<RWMutexScope> LockAsync()
+    {
+        if (!_writers.TryLock())
+        {
+            return LockSlowAsync();
+        }
+
+        return AnnounceWriter() ? WaitForReadersAsync() : new ValueTask<RWMutexScope>(new RWMutexScope(this, writer: true));
+    }
+
+    /// <summary>Takes the write lock, blocking the calling thread while readers or another writer hold it.</summary>
+    /// <returns>A scope whose disposal releases the write lock.</returns>
+    public RWMutexScope Lock()
+    {
+        _writers.Lock();
+        if (AnnounceWriter())
+        {
+            _writerSemaphore.Acquire();
+        }
+
+        return new RWMutexScope(this, writer: true);
+    }
+
+    /// <summary>Takes the write lock if nobody holds the mutex at all (Go's <c>rw.TryLock</c>).</summary>
+    /// <returns>True if the caller now holds the write lock.</returns>
+    public bool TryLock()
+    {
+        if (!_writers.TryLock())
+        {
+            return false;
+        }
+
+        if (Interlocked.CompareExchange(ref _readerCount, -MaxReaders, 0) != 0)
+        {
+            _writers.Unlock();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Releases the write lock, letting in the readers that queued meanwhile, then other writers (Go's <c>rw.Unlock</c>).</summary>
+    /// <exception cref="SynchronizationLockException">The write lock is not held (Go's fatal error "sync: Unlock of unlocked RWMutex", reported first).</exception>
+    public void Unlock()
+    {
+        int readers = Interlocked.Add(ref _readerCount, MaxReaders);
+        if (readers >= MaxReaders)
+        {
+            Interlocked.Add(ref _readerCount, -MaxReaders); // undo, so a handler that goes on finds it consistent
+            throw Misuse("sync: Unlock of unlocked RWMutex");
+        }
+
+        for (int i = 0; i < readers; i++)
+        {
+            _readerSemaphore.Release();
+        }
+
+        _writers.Unlock();
+    }
+
+    private static SynchronizationLockException Misuse(string message)
+    {
+        Scheduler.Instance.Fatal(string.Empty, message);
+        return new SynchronizationLockException(message);
+    }
+
+    // The write lock's second step, with the writers' mutex held: announce the writer to readers;
+    // true if some readers still hold the lock and the writer must wait for the last of them.
+    private bool AnnounceWriter()
+    {
+        int readers = Interlocked.Add(ref _readerCount, -MaxReaders) + MaxReaders;
+        return readers != 0 && Interlocked.Add(ref _readerWait, readers) != 0;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RWMutexScope> RLockSlowAsync()
+    {
+        await _readerSemaphore.AcquireAsync(WaitReason.SyncRWMutexRLock).ConfigureAwait(true);
+        return new RWMutexScope(this, writer: false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RWMutexScope> LockSlowAsync()
+    {
+        await _writers.LockAsync().ConfigureAwait(true);
+        if (AnnounceWriter())
+        {
+            await _writerSemaphore.AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
+        }
+
+        return new RWMutexScope(this, writer: true);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RWMutexScope> WaitForReadersAsync()
+    {
+        await _writerSemaphore.AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
+        return new RWMutexScope(this, writer: true);
+    }
+}
