@@ -62,9 +62,9 @@ public sealed class Cond
         {
             Mutex.Unlock();
         }
-        catch (SynchronizationLockException)
+        catch
         {
-            Withdraw(waiter); // not held: this wait never happened
+            WithdrawOrPassOn(waiter); // not held: this wait never happened
             throw;
         }
 
@@ -72,21 +72,35 @@ public sealed class Cond
         await Mutex.LockAsync().ConfigureAwait(true);
     }
 
-    // Takes a waiter that never parked off the list (a rare path: a copy of the list).
-    private void Withdraw(SignalWaiter waiter)
+    // Takes a waiter that will never park off the list (a rare path: a copy of the list). If a
+    // Signal took it meanwhile, that signal belongs to the next waiter: pass it on.
+    private void WithdrawOrPassOn(SignalWaiter waiter)
     {
+        SignalWaiter? next = null;
         lock (_lock)
         {
-            SignalWaiter[] others = [.. _waiters];
+            SignalWaiter[] all = [.. _waiters];
             _waiters.Clear();
-            foreach (SignalWaiter other in others)
+            bool found = false;
+            foreach (SignalWaiter other in all)
             {
-                if (other != waiter)
+                if (other == waiter)
+                {
+                    found = true;
+                }
+                else
                 {
                     _waiters.Enqueue(other);
                 }
             }
+
+            if (!found)
+            {
+                _waiters.TryDequeue(out next);
+            }
         }
+
+        next?.Ready();
     }
 
     /// <summary>Wakes the longest-waiting goroutine, if any (Go's <c>c.Signal</c>).</summary>

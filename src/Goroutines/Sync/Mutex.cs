@@ -67,7 +67,7 @@ public sealed class Mutex
     /// <returns>A scope whose disposal unlocks the mutex.</returns>
     public ValueTask<MutexScope> LockAsync()
     {
-        if (Interlocked.CompareExchange(ref _state, Locked, 0) == 0)
+        if (!SafePoint.ShouldYield && Interlocked.CompareExchange(ref _state, Locked, 0) == 0)
         {
             return new ValueTask<MutexScope>(new MutexScope(this));
         }
@@ -111,16 +111,45 @@ public sealed class Mutex
     /// </exception>
     public void Unlock()
     {
-        int state = Interlocked.Add(ref _state, -Locked);
-        if (state != 0)
+        // Go subtracts first and checks after; here a misuse must leave the state untouched (a
+        // panic handler may let the program go on), so the lock bit is checked before it changes.
+        int old = Interlocked.CompareExchange(ref _state, 0, Locked);
+        if (old == Locked)
         {
-            UnlockSlow(state);
+            return;
+        }
+
+        while (true)
+        {
+            if ((old & Locked) == 0)
+            {
+                Scheduler.Instance.Fatal(string.Empty, "sync: unlock of unlocked mutex");
+                throw new SynchronizationLockException("sync: unlock of unlocked mutex");
+            }
+
+            int state = Interlocked.CompareExchange(ref _state, old - Locked, old);
+            if (state == old)
+            {
+                if (old - Locked != 0)
+                {
+                    UnlockSlow(old - Locked);
+                }
+
+                return;
+            }
+
+            old = state;
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MutexScope> LockSlowAsync()
     {
+        if (SafePoint.ShouldYield)
+        {
+            await Go.YieldAsync(); // a safe point, as every runtime await
+        }
+
         await LockSlow(blocking: false).ConfigureAwait(true);
         return new MutexScope(this);
     }
@@ -231,19 +260,14 @@ public sealed class Mutex
         }
     }
 
-    // Go's unlockSlow.
+    // Go's unlockSlow, after the lock bit was cleared (the misuse check is in Unlock).
     private void UnlockSlow(int state)
     {
-        if (((state + Locked) & Locked) == 0)
-        {
-            Interlocked.Add(ref _state, Locked); // undo, so the state stays consistent for a handler that goes on
-            Scheduler.Instance.Fatal(string.Empty, "sync: unlock of unlocked mutex");
-            throw new SynchronizationLockException("sync: unlock of unlocked mutex");
-        }
-
         if ((state & Starving) != 0)
         {
-            _semaphore.Release(); // hand the lock to the first waiter
+            // Hand the lock to the first waiter. Go also yields the processor to it here
+            // (semrelease's handoff); this one is only readied, and runs when its turn comes.
+            _semaphore.Release();
             return;
         }
 

@@ -104,6 +104,7 @@ public sealed class Once
     {
         ArgumentNullException.ThrowIfNull(function);
         var once = new Once();
+        Func<T>? pending = function; // dropped once called, as Go's OnceValue drops f
         T value = default!;
         ExceptionDispatchInfo? failure = null;
         return () =>
@@ -112,11 +113,15 @@ public sealed class Once
             {
                 try
                 {
-                    value = function();
+                    value = pending!();
                 }
                 catch (Exception ex)
                 {
                     failure = ExceptionDispatchInfo.Capture(ex);
+                }
+                finally
+                {
+                    pending = null;
                 }
             });
             failure?.Throw();

@@ -47,6 +47,11 @@ public sealed class RWMutex
     /// <returns>A scope whose disposal releases the read lock.</returns>
     public ValueTask<RWMutexScope> RLockAsync()
     {
+        if (SafePoint.ShouldYield)
+        {
+            return YieldThenAsync(writer: false);
+        }
+
         if (Interlocked.Increment(ref _readerCount) >= 0)
         {
             return new ValueTask<RWMutexScope>(new RWMutexScope(this, writer: false));
@@ -90,20 +95,27 @@ public sealed class RWMutex
     /// <exception cref="SynchronizationLockException">No read lock is held (Go's fatal error "sync: RUnlock of unlocked RWMutex", reported first).</exception>
     public void RUnlock()
     {
-        int count = Interlocked.Decrement(ref _readerCount);
-        if (count >= 0)
+        // Go decrements first and checks after; here a misuse must leave the count untouched (a
+        // panic handler may let the program go on), so it is checked before it changes.
+        int old = Volatile.Read(ref _readerCount);
+        while (true)
         {
-            return;
-        }
+            if (old == 0 || old == -MaxReaders)
+            {
+                throw Misuse("sync: RUnlock of unlocked RWMutex");
+            }
 
-        if (count + 1 == 0 || count + 1 == -MaxReaders)
-        {
-            Interlocked.Increment(ref _readerCount); // undo, so a handler that goes on finds it consistent
-            throw Misuse("sync: RUnlock of unlocked RWMutex");
+            int seen = Interlocked.CompareExchange(ref _readerCount, old - 1, old);
+            if (seen == old)
+            {
+                break;
+            }
+
+            old = seen;
         }
 
         // A writer is pending: the last reader it waits for lets it in.
-        if (Interlocked.Decrement(ref _readerWait) == 0)
+        if (old - 1 < 0 && Interlocked.Decrement(ref _readerWait) == 0)
         {
             _writerSemaphore.Release();
         }
@@ -113,6 +125,11 @@ public sealed class RWMutex
     /// <returns>A scope whose disposal releases the write lock.</returns>
     public ValueTask<RWMutexScope> LockAsync()
     {
+        if (SafePoint.ShouldYield)
+        {
+            return YieldThenAsync(writer: true);
+        }
+
         if (!_writers.TryLock())
         {
             return LockSlowAsync();
@@ -156,12 +173,25 @@ public sealed class RWMutex
     /// <exception cref="SynchronizationLockException">The write lock is not held (Go's fatal error "sync: Unlock of unlocked RWMutex", reported first).</exception>
     public void Unlock()
     {
-        int readers = Interlocked.Add(ref _readerCount, MaxReaders);
-        if (readers >= MaxReaders)
+        // Checked before the count changes, as in RUnlock.
+        int old = Volatile.Read(ref _readerCount);
+        while (true)
         {
-            Interlocked.Add(ref _readerCount, -MaxReaders); // undo, so a handler that goes on finds it consistent
-            throw Misuse("sync: Unlock of unlocked RWMutex");
+            if (old >= 0)
+            {
+                throw Misuse("sync: Unlock of unlocked RWMutex");
+            }
+
+            int seen = Interlocked.CompareExchange(ref _readerCount, old + MaxReaders, old);
+            if (seen == old)
+            {
+                break;
+            }
+
+            old = seen;
         }
+
+        int readers = old + MaxReaders;
 
         for (int i = 0; i < readers; i++)
         {
@@ -183,6 +213,13 @@ public sealed class RWMutex
     {
         int readers = Interlocked.Add(ref _readerCount, -MaxReaders) + MaxReaders;
         return readers != 0 && Interlocked.Add(ref _readerWait, readers) != 0;
+    }
+
+    // A safe point: the goroutine was asked to yield before taking the lock.
+    private async ValueTask<RWMutexScope> YieldThenAsync(bool writer)
+    {
+        await Go.YieldAsync();
+        return writer ? await LockAsync().ConfigureAwait(true) : await RLockAsync().ConfigureAwait(true);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

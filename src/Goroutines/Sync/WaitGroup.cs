@@ -59,6 +59,11 @@ public sealed class WaitGroup
             throw new InvalidOperationException("sync: negative WaitGroup counter");
         }
 
+        if (waiters != 0 && delta > 0 && counter == delta)
+        {
+            throw new InvalidOperationException("sync: WaitGroup misuse: Add called concurrently with Wait");
+        }
+
         if (counter > 0 || waiters == 0)
         {
             return;
@@ -121,7 +126,7 @@ public sealed class WaitGroup
     {
         ArgumentNullException.ThrowIfNull(function);
         Add(1);
-        Scheduler.Instance.Spawn(
+        SpawnCounted(
             async () =>
             {
                 try
@@ -144,7 +149,7 @@ public sealed class WaitGroup
     {
         ArgumentNullException.ThrowIfNull(function);
         Add(1);
-        Scheduler.Instance.Spawn(
+        SpawnCounted(
             () =>
             {
                 try
@@ -159,6 +164,20 @@ public sealed class WaitGroup
             member,
             file,
             line);
+    }
+
+    // Spawns a goroutine already counted by Add(1); if it cannot be spawned, the count is undone.
+    private void SpawnCounted(Delegate entry, string member, string file, int line)
+    {
+        try
+        {
+            Scheduler.Instance.Spawn(entry, member, file, line);
+        }
+        catch
+        {
+            Done();
+            throw;
+        }
     }
 
     // Counts the caller as a waiter unless the counter is zero; true if it must acquire.

@@ -159,6 +159,61 @@ public sealed class MutexTests : RuntimeTest
     }
 
     [Fact]
+    public void Unlock_MisuseRacingWithACorrectLocker_NeverStrandsIt()
+    {
+        // A thread that keeps unlocking an unlocked mutex (its errors go to a handler, so the
+        // program goes on) must not corrupt the state seen by a thread that uses it correctly.
+        const int pairs = 200_000;
+        using var capture = new PanicCapture();
+        var mu = new Mutex();
+        bool stop = false;
+        var misuser = new Thread(() =>
+        {
+            for (int i = 0; !Volatile.Read(ref stop); i++)
+            {
+                try
+                {
+                    mu.Unlock();
+                }
+                catch (SynchronizationLockException)
+                {
+                }
+
+                if (i % 1024 == 0)
+                {
+                    capture.TakeAll();
+                }
+            }
+        })
+        { IsBackground = true };
+        var locker = new Thread(() =>
+        {
+            for (int i = 0; i < pairs; i++)
+            {
+                try
+                {
+                    mu.Lock();
+                    mu.Unlock();
+                }
+                catch (SynchronizationLockException)
+                {
+                    // the misuser unlocked our hold first: that is its misuse, not a hang
+                }
+            }
+        })
+        { IsBackground = true };
+        misuser.Start();
+        locker.Start();
+        bool finished = locker.Join(TestTimeouts.Default);
+        Volatile.Write(ref stop, true);
+        Assert.True(misuser.Join(TestTimeouts.Default), "The misusing thread did not stop.");
+        capture.TakeAll();
+        Assert.True(finished, "The correct locker hung behind a misuser's unlocks.");
+        Assert.True(mu.TryLock(), "The mutex was left in a broken state.");
+        mu.Unlock();
+    }
+
+    [Fact]
     public async Task Lock_FromPlainThreads_ExcludeGoroutines()
     {
         const int rounds = 2_000;
