@@ -57,7 +57,7 @@ public sealed class Mutex
     // A waiter that waited longer than this switches the mutex to starvation mode (1 ms, as Go).
     private static readonly long s_starvationThreshold = Stopwatch.Frequency / 1000;
 
-    private readonly RuntimeSemaphore _semaphore = new();
+    private RuntimeSemaphore? _semaphore; // created on first contention (RuntimeSemaphore.Ensure)
     private int _state;
 
     /// <summary>
@@ -228,11 +228,11 @@ public sealed class Mutex
 
             if (blocking)
             {
-                _semaphore.Acquire(first: requeue);
+                RuntimeSemaphore.Ensure(ref _semaphore).Acquire(first: requeue);
             }
             else
             {
-                await _semaphore.AcquireAsync(WaitReason.SyncMutexLock, first: requeue).ConfigureAwait(true);
+                await RuntimeSemaphore.Ensure(ref _semaphore).AcquireAsync(WaitReason.SyncMutexLock, first: requeue).ConfigureAwait(true);
             }
 
             starving = starving || Stopwatch.GetTimestamp() - waitStart > s_starvationThreshold;
@@ -267,7 +267,7 @@ public sealed class Mutex
         {
             // Hand the lock to the first waiter. Go also yields the processor to it here
             // (semrelease's handoff); this one is only readied, and runs when its turn comes.
-            _semaphore.Release();
+            RuntimeSemaphore.Ensure(ref _semaphore).Release();
             return;
         }
 
@@ -283,7 +283,7 @@ public sealed class Mutex
             int desired = (old - (1 << WaiterShift)) | Woken;
             if (Interlocked.CompareExchange(ref _state, desired, old) == old)
             {
-                _semaphore.Release();
+                RuntimeSemaphore.Ensure(ref _semaphore).Release();
                 return;
             }
 

@@ -38,8 +38,8 @@ public sealed class RWMutex
     private const int MaxReaders = 1 << 30;
 
     private readonly Mutex _writers = new();
-    private readonly RuntimeSemaphore _writerSemaphore = new();
-    private readonly RuntimeSemaphore _readerSemaphore = new();
+    private RuntimeSemaphore? _writerSemaphore; // created on first contention (RuntimeSemaphore.Ensure)
+    private RuntimeSemaphore? _readerSemaphore; // created on first contention (RuntimeSemaphore.Ensure)
     private int _readerCount;
     private int _readerWait;
 
@@ -66,7 +66,7 @@ public sealed class RWMutex
     {
         if (Interlocked.Increment(ref _readerCount) < 0)
         {
-            _readerSemaphore.Acquire();
+            RuntimeSemaphore.Ensure(ref _readerSemaphore).Acquire();
         }
 
         return new RWMutexScope(this, writer: false);
@@ -117,7 +117,7 @@ public sealed class RWMutex
         // A writer is pending: the last reader it waits for lets it in.
         if (old - 1 < 0 && Interlocked.Decrement(ref _readerWait) == 0)
         {
-            _writerSemaphore.Release();
+            RuntimeSemaphore.Ensure(ref _writerSemaphore).Release();
         }
     }
 
@@ -145,7 +145,7 @@ public sealed class RWMutex
         _writers.Lock();
         if (AnnounceWriter())
         {
-            _writerSemaphore.Acquire();
+            RuntimeSemaphore.Ensure(ref _writerSemaphore).Acquire();
         }
 
         return new RWMutexScope(this, writer: true);
@@ -195,7 +195,7 @@ public sealed class RWMutex
 
         for (int i = 0; i < readers; i++)
         {
-            _readerSemaphore.Release();
+            RuntimeSemaphore.Ensure(ref _readerSemaphore).Release();
         }
 
         _writers.Unlock();
@@ -225,7 +225,7 @@ public sealed class RWMutex
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RWMutexScope> RLockSlowAsync()
     {
-        await _readerSemaphore.AcquireAsync(WaitReason.SyncRWMutexRLock).ConfigureAwait(true);
+        await RuntimeSemaphore.Ensure(ref _readerSemaphore).AcquireAsync(WaitReason.SyncRWMutexRLock).ConfigureAwait(true);
         return new RWMutexScope(this, writer: false);
     }
 
@@ -235,7 +235,7 @@ public sealed class RWMutex
         await _writers.LockAsync().ConfigureAwait(true);
         if (AnnounceWriter())
         {
-            await _writerSemaphore.AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
+            await RuntimeSemaphore.Ensure(ref _writerSemaphore).AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
         }
 
         return new RWMutexScope(this, writer: true);
@@ -244,7 +244,7 @@ public sealed class RWMutex
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RWMutexScope> WaitForReadersAsync()
     {
-        await _writerSemaphore.AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
+        await RuntimeSemaphore.Ensure(ref _writerSemaphore).AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
         return new RWMutexScope(this, writer: true);
     }
 }

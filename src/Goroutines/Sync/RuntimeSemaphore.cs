@@ -32,6 +32,13 @@ internal sealed class RuntimeSemaphore
     private int _permits;
 
     /// <summary>
+    /// The semaphore in <paramref name="field"/>, created on first use: most locks are never
+    /// contended, and an uncontended lock should cost a few bytes, as Go's. Any thread.
+    /// </summary>
+    public static RuntimeSemaphore Ensure(ref RuntimeSemaphore? field) =>
+        Volatile.Read(ref field) ?? Interlocked.CompareExchange(ref field, new RuntimeSemaphore(), null) ?? field!;
+
+    /// <summary>
     /// Takes a permit, parking with <paramref name="reason"/> until one is released; with
     /// <paramref name="first"/>, ahead of the waiters already queued.
     /// </summary>

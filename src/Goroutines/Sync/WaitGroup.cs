@@ -38,7 +38,7 @@ namespace Goroutines.Sync;
 /// </remarks>
 public sealed class WaitGroup
 {
-    private readonly RuntimeSemaphore _semaphore = new();
+    private RuntimeSemaphore? _semaphore; // created on first contention (RuntimeSemaphore.Ensure)
 
     // Counter in the high 32 bits, waiters in the low 32 bits (see the header).
     private long _state;
@@ -78,7 +78,7 @@ public sealed class WaitGroup
 
         for (int i = 0; i < waiters; i++)
         {
-            _semaphore.Release();
+            RuntimeSemaphore.Ensure(ref _semaphore).Release();
         }
     }
 
@@ -97,7 +97,7 @@ public sealed class WaitGroup
             return WaitAfterYieldAsync();
         }
 
-        return TryCountWaiter() ? _semaphore.AcquireAsync(WaitReason.SyncWaitGroupWait) : default;
+        return TryCountWaiter() ? RuntimeSemaphore.Ensure(ref _semaphore).AcquireAsync(WaitReason.SyncWaitGroupWait) : default;
     }
 
     /// <summary>
@@ -109,7 +109,7 @@ public sealed class WaitGroup
     {
         if (TryCountWaiter())
         {
-            _semaphore.Acquire();
+            RuntimeSemaphore.Ensure(ref _semaphore).Acquire();
         }
     }
 
