@@ -50,6 +50,9 @@ internal enum WaitReason : byte
     /// <summary>Waiting on a condition variable.</summary>
     SyncCondWait,
 
+    /// <summary>Waiting to acquire weight of a semaphore.</summary>
+    SyncSemaphoreAcquire,
+
     /// <summary>Waiting for network or file I/O.</summary>
     IOWait,
 
@@ -79,6 +82,7 @@ internal static class WaitReasonExtensions
         WaitReason.SyncRWMutexLock => "sync.RWMutex.Lock",
         WaitReason.SyncWaitGroupWait => "sync.WaitGroup.Wait",
         WaitReason.SyncCondWait => "sync.Cond.Wait",
+        WaitReason.SyncSemaphoreAcquire => "semacquire",
         WaitReason.IOWait => "IO wait",
         WaitReason.Parked => "park",
         _ => reason.ToString(),
