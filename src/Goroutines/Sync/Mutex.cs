@@ -24,7 +24,9 @@ namespace Goroutines.Sync;
 //     queue at the back. Left when the waiter that gets the lock is the last one or
 //     waited under 1 ms.
 // Lock's slow path is a loop around the semaphore: an async method with a pooled
-// builder, so a contended lock allocates nothing in steady state.
+// builder, so a contended lock reuses pooled state machines and waiters. Unlike Go,
+// Unlock checks the lock bit before it changes the word: a misuse reported to a panic
+// handler, after which the program goes on, must not strand other lockers.
 //
 // Invariants (Go's):
 // - The woken bit is set by at most one goroutine between two wake-ups.
