@@ -25,6 +25,26 @@ internal sealed class AllocationWindows(int window)
     /// <summary>Windows after which the loop stops regardless.</summary>
     public const int MaxWindows = 20;
 
+    /// <summary>
+    /// On the calling thread (one the runtime does not own, so nothing moves it): runs
+    /// <paramref name="rounds"/> for a warm-up, then for three windows, and asserts each window
+    /// allocated under one byte per round.
+    /// </summary>
+    public static void AssertSynchronousRoundsAllocateNothing(Action<int> rounds, int warmup, int window)
+    {
+        const int windows = 3;
+        rounds(warmup);
+        long[] bytes = new long[windows];
+        for (int w = 0; w < windows; w++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            rounds(window);
+            bytes[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.True(bytes.All(b => b < window), $"Bytes per window of {window} rounds: {string.Join(", ", bytes)}.");
+    }
+
     private readonly List<long> _bytes = new(MaxWindows);
     private readonly List<bool> _judged = new(MaxWindows);
     private long _start;

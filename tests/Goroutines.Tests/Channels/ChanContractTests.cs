@@ -1161,23 +1161,10 @@ public abstract class ChanContractTests : RuntimeTest
         // On a thread the runtime does not own (no preemption, no hand-off), operations that
         // complete at once: on a buffered channel every form; on any channel the would-block
         // answers of the non-blocking forms and every receive from a closed channel.
-        const int warmup = 2_000;
-        const int window = 10_000;
-        const int windows = 3;
         Chan<int> ch = Make();
         Chan<int> closed = Make();
         closed.Close();
-
-        RunSynchronousOperations(ch, closed, warmup);
-        long[] bytes = new long[windows];
-        for (int w = 0; w < windows; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            RunSynchronousOperations(ch, closed, window);
-            bytes[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        Assert.True(bytes.All(b => b < window), $"Bytes per window of {window} rounds: {string.Join(", ", bytes)}.");
+        AllocationWindows.AssertSynchronousRoundsAllocateNothing(rounds => RunSynchronousOperations(ch, closed, rounds), warmup: 2_000, window: 10_000);
     }
 
     [Fact]

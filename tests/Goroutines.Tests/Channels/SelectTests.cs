@@ -537,25 +537,12 @@ public sealed class SelectTests : RuntimeTest
     {
         // On a thread the runtime does not own: every round finds a case ready (a receive, or a
         // send with room) and completes synchronously.
-        const int warmup = 2_000;
-        const int window = 10_000;
-        const int windows = 3;
         var ints = new Chan<int>(1);
         var strings = new Chan<string>(1);
         var empty = new Chan<long>();
         var select = new Select();
         Assert.True(ints.TrySend(0));
-
-        RunReadyRounds(select, ints, strings, empty, warmup);
-        long[] bytes = new long[windows];
-        for (int w = 0; w < windows; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            RunReadyRounds(select, ints, strings, empty, window);
-            bytes[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        Assert.True(bytes.All(b => b < window), $"Bytes per window of {window} rounds: {string.Join(", ", bytes)}.");
+        AllocationWindows.AssertSynchronousRoundsAllocateNothing(rounds => RunReadyRounds(select, ints, strings, empty, rounds), warmup: 2_000, window: 10_000);
     }
 
     [Fact]

@@ -163,32 +163,10 @@ public sealed class MutexTests : RuntimeTest
     {
         // A thread that keeps unlocking an unlocked mutex (its errors go to a handler, so the
         // program goes on) must not corrupt the state seen by a thread that uses it correctly.
-        const int pairs = 200_000;
-        using var capture = new PanicCapture();
         var mu = new Mutex();
-        bool stop = false;
-        var misuser = new Thread(() =>
-        {
-            for (int i = 0; !Volatile.Read(ref stop); i++)
-            {
-                try
-                {
-                    mu.Unlock();
-                }
-                catch (SynchronizationLockException)
-                {
-                }
-
-                if (i % 1024 == 0)
-                {
-                    capture.TakeAll();
-                }
-            }
-        })
-        { IsBackground = true };
-        var locker = new Thread(() =>
-        {
-            for (int i = 0; i < pairs; i++)
+        MisuseRace.AssertCorrectUserFinishes(
+            misuse: mu.Unlock,
+            correctRound: () =>
             {
                 try
                 {
@@ -199,16 +177,9 @@ public sealed class MutexTests : RuntimeTest
                 {
                     // the misuser unlocked our hold first: that is its misuse, not a hang
                 }
-            }
-        })
-        { IsBackground = true };
-        misuser.Start();
-        locker.Start();
-        bool finished = locker.Join(TestTimeouts.Default);
-        Volatile.Write(ref stop, true);
-        Assert.True(misuser.Join(TestTimeouts.Default), "The misusing thread did not stop.");
-        capture.TakeAll();
-        Assert.True(finished, "The correct locker hung behind a misuser's unlocks.");
+            },
+            rounds: 200_000,
+            what: "locker");
         Assert.True(mu.TryLock(), "The mutex was left in a broken state.");
         mu.Unlock();
     }

@@ -136,45 +136,16 @@ public sealed class RWMutexTests : RuntimeTest
     [Fact]
     public void RUnlock_MisuseRacingWithACorrectWriter_NeverStrandsIt()
     {
-        const int rounds = 100_000;
-        using var capture = new PanicCapture();
         var rw = new RWMutex();
-        bool stop = false;
-        var misuser = new Thread(() =>
-        {
-            for (int i = 0; !Volatile.Read(ref stop); i++)
-            {
-                try
-                {
-                    rw.RUnlock();
-                }
-                catch (SynchronizationLockException)
-                {
-                }
-
-                if (i % 1024 == 0)
-                {
-                    capture.TakeAll();
-                }
-            }
-        })
-        { IsBackground = true };
-        var writer = new Thread(() =>
-        {
-            for (int i = 0; i < rounds; i++)
+        MisuseRace.AssertCorrectUserFinishes(
+            misuse: rw.RUnlock,
+            correctRound: () =>
             {
                 rw.Lock();
                 rw.Unlock();
-            }
-        })
-        { IsBackground = true };
-        misuser.Start();
-        writer.Start();
-        bool finished = writer.Join(TestTimeouts.Default);
-        Volatile.Write(ref stop, true);
-        Assert.True(misuser.Join(TestTimeouts.Default), "The misusing thread did not stop.");
-        capture.TakeAll();
-        Assert.True(finished, "The correct writer hung behind a misuser's read unlocks.");
+            },
+            rounds: 100_000,
+            what: "writer");
         Assert.True(rw.TryLock(), "The mutex was left in a broken state.");
         rw.Unlock();
     }
