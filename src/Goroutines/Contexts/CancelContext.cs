@@ -1,0 +1,343 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+
+using Goroutines.Channels;
+
+namespace Goroutines.Contexts;
+
+// CancelContext: a context that can be canceled (Go's cancelCtx), and the protocol
+// that every cancelable kind shares: propagation from parent to children (Go's
+// propagateCancel, removeChild) and the cancel itself. TimerContext, AfterFuncContext
+// and TokenContext add a hook (OnDone) and nothing else.
+//
+// State, under _lock: err (null until done) and cause; the Done channel and the token
+// source, both created on first use; the children that descendants registered.
+//
+// Protocol:
+//   Attach (right after construction, before the context is handed out): if the
+//     parent has a Canceler, lock it; if it is done, cancel the new child at once with
+//     the parent's err and cause (after unlocking); else add the child to its set. A
+//     new child and a cancel of its parent thus serialize on the parent's lock: the
+//     child is in the set the cancel takes, or it sees err set.
+//   Cancel(err, cause):
+//     1. Mark, under the lock: if err is set, return (cancel is idempotent). Set
+//        cause, then err; close Done (or install the shared closed channel if nobody
+//        asked for it yet); take the children, leaving null, so that a later Attach
+//        sees err.
+//     2. When a context is canceled for itself (its cancel function, its timer, its
+//        token), it leaves its parent's set; a parent that cancels drops its set whole.
+//     3. Mark every descendant as in 1, with an explicit stack: a deep chain must not
+//        overflow a plain thread's stack (Go recurses, on its growable stacks).
+//     4. Only then, node by node from the top: the kind's OnDone hook (stop the timer,
+//        unregister from the token, start the AfterFunc goroutine) and the cancel of the
+//        token source, which runs user callbacks. By then the whole subtree is done and
+//        no lock is held. Exceptions from callbacks are gathered and thrown at the end
+//        as one AggregateException, as CancellationTokenSource.Cancel does.
+//   Locks are never nested: a parent's lock is released before any child's is taken.
+//
+// Rejected: canceling the children while holding the parent's lock, as Go does. Go's
+// cancel runs no user code; here a token's callbacks do, and they must not run under
+// a lock that creating a child (Attach) takes.
+//
+// Invariants:
+// - _err is set at most once; _cause is set before it and never changes afterwards.
+// - Once _err is set, _children stays null and _tokenSource never changes.
+// - A child is in its parent's set only while neither is done.
+
+/// <summary>
+/// A context with its own cancellation (Go's <c>cancelCtx</c>): what <see cref="Context.WithCancel"/>
+/// and <see cref="Context.WithCancelCause"/> return, and the base of the other cancelable kinds.
+/// </summary>
+[DebuggerDisplay("{ToString(),nq} (err = {Error?.Message})")]
+internal class CancelContext : Context
+{
+    // What Done returns once canceled if nobody asked for it before (Go's closedchan).
+    private static readonly ChannelCore<ValueTuple> s_closedDone = CreateClosedChannel();
+
+    private readonly Lock _lock = new();
+
+    // Written under _lock with Volatile.Write, read lock-free with Volatile.Read first (pairs).
+    private ChannelCore<ValueTuple>? _done;
+
+    // Written under _lock with Volatile.Write, read lock-free with Volatile.Read first (pairs).
+    private CancellationTokenSource? _tokenSource;
+
+    // Under _lock; null until a child registers, and null again for good once done.
+    private HashSet<CancelContext>? _children;
+
+    // Written under _lock before _err; read after a Volatile.Read of _err saw it set.
+    private Exception? _cause;
+
+    // Written once under _lock with Volatile.Write; read with Volatile.Read (pairs).
+    private ContextCanceledException? _err;
+
+    internal CancelContext(Context parent)
+        : base(parent)
+    {
+        Canceler = this;
+    }
+
+    /// <summary>Why the context is done, or null (Go's <c>c.err</c>). Lock-free.</summary>
+    internal ContextCanceledException? Error => Volatile.Read(ref _err);
+
+    /// <summary>The cause, once done (Go's <c>c.cause</c>); null before.</summary>
+    internal Exception? CauseOrNull => Volatile.Read(ref _err) is null ? null : _cause;
+
+    /// <summary>The Done channel, created on first use.</summary>
+    internal ReceiveOnlyChan<ValueTuple> DoneChannel
+    {
+        get
+        {
+            ChannelCore<ValueTuple>? done = Volatile.Read(ref _done);
+            if (done is null)
+            {
+                lock (_lock)
+                {
+                    done = _done;
+                    if (done is null)
+                    {
+                        // Not done yet: a cancel installs the closed channel under this lock.
+                        done = new ChannelCore<ValueTuple>(0);
+                        Volatile.Write(ref _done, done);
+                    }
+                }
+            }
+
+            return new Chan<ValueTuple>(done);
+        }
+    }
+
+    /// <summary>The token, its source created on first use; a canceled token if asked for once done.</summary>
+    internal CancellationToken Token
+    {
+        get
+        {
+            if (Volatile.Read(ref _tokenSource) is { } source)
+            {
+                return source.Token;
+            }
+
+            lock (_lock)
+            {
+                if (_tokenSource is { } existing)
+                {
+                    return existing.Token;
+                }
+
+                if (_err is not null)
+                {
+                    return new CancellationToken(canceled: true);
+                }
+
+                var created = new CancellationTokenSource();
+                Volatile.Write(ref _tokenSource, created);
+                return created.Token;
+            }
+        }
+    }
+
+    /// <summary>Number of children registered now (for tests: canceled children must not stay registered).</summary>
+    internal int ChildCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _children?.Count ?? 0;
+            }
+        }
+    }
+
+    /// <summary>The lock that guards the state, for the kinds' own fields (a timer, a registration).</summary>
+    private protected Lock SyncRoot => _lock;
+
+    /// <summary>Whether the context is done. Call with <see cref="SyncRoot"/> held.</summary>
+    private protected bool IsDoneLocked
+    {
+        get
+        {
+            Debug.Assert(_lock.IsHeldByCurrentThread, "IsDoneLocked without the lock");
+            return _err is not null;
+        }
+    }
+
+    /// <summary>Creates a context canceled with its parent and by its cancel function (Go's <c>withCancel</c>).</summary>
+    internal static CancelContext Start(Context parent)
+    {
+        var context = new CancelContext(parent);
+        context.Attach();
+        return context;
+    }
+
+    /// <summary>
+    /// Registers with the parent's canceler, or cancels at once if the parent is done (Go's
+    /// <c>propagateCancel</c>). Call once, right after construction.
+    /// </summary>
+    internal void Attach()
+    {
+        if (Parent!.Canceler is not { } parent)
+        {
+            return; // the parent is never canceled
+        }
+
+        if (!parent.TryAddChild(this, out ContextCanceledException? err, out Exception? cause))
+        {
+            Cancel(removeFromParent: false, err, cause);
+        }
+    }
+
+    /// <summary>
+    /// Cancels this context and every descendant with <paramref name="err"/> and
+    /// <paramref name="cause"/> (null: the cause is <paramref name="err"/>); nothing if already done.
+    /// </summary>
+    /// <remarks>Go: cancelCtx.cancel.</remarks>
+    /// <exception cref="AggregateException">Callbacks registered on the tokens of the canceled contexts threw.</exception>
+    internal void Cancel(bool removeFromParent, ContextCanceledException err, Exception? cause)
+    {
+        cause ??= err;
+        if (!TryMarkDone(err, cause, out HashSet<CancelContext>? children))
+        {
+            return;
+        }
+
+        if (removeFromParent)
+        {
+            Parent!.Canceler?.RemoveChild(this);
+        }
+
+        List<CancelContext>? descendants = null;
+        if (children is not null)
+        {
+            descendants = [];
+            var pending = new Stack<CancelContext>(children);
+            while (pending.TryPop(out CancelContext? child))
+            {
+                if (child.TryMarkDone(err, cause, out HashSet<CancelContext>? grandchildren))
+                {
+                    descendants.Add(child);
+                    foreach (CancelContext grandchild in grandchildren ?? [])
+                    {
+                        pending.Push(grandchild);
+                    }
+                }
+            }
+        }
+
+        List<Exception>? failures = null;
+        AfterDone(ref failures);
+        foreach (CancelContext descendant in descendants ?? [])
+        {
+            descendant.AfterDone(ref failures);
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException(failures);
+        }
+    }
+
+    /// <summary>The cancel function handed out with the context (Go's <c>func() { c.cancel(true, Canceled, nil) }</c>).</summary>
+    internal void CancelByCaller() => Cancel(removeFromParent: true, Canceled, cause: null);
+
+    /// <summary>The cancel-with-cause function handed out by <see cref="Context.WithCancelCause"/>.</summary>
+    internal void CancelByCallerWithCause(Exception? cause) => Cancel(removeFromParent: true, Canceled, cause);
+
+    /// <summary>A new exception standing for err and cause, to throw. Call once done.</summary>
+    internal ContextCanceledException CreateDoneException()
+    {
+        ContextCanceledException err = Volatile.Read(ref _err) ?? throw new InvalidOperationException("The context is not done.");
+        return ContextCanceledException.Create(err, _cause!, Token);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Parent}.WithCancel";
+
+    /// <summary>
+    /// The kind's own clean-up once done (step 4 of the header): no lock held, the whole subtree
+    /// already done. Called once.
+    /// </summary>
+    private protected virtual void OnDone()
+    {
+    }
+
+    private static ChannelCore<ValueTuple> CreateClosedChannel()
+    {
+        var channel = new ChannelCore<ValueTuple>(0);
+        channel.Close();
+        return channel;
+    }
+
+    // Step 1 of the header. False if already done.
+    private bool TryMarkDone(ContextCanceledException err, Exception cause, out HashSet<CancelContext>? children)
+    {
+        lock (_lock)
+        {
+            if (_err is not null)
+            {
+                children = null;
+                return false;
+            }
+
+            _cause = cause;
+            Volatile.Write(ref _err, err); // pairs with the Volatile.Read in Error and CauseOrNull
+            if (_done is { } done)
+            {
+                done.Close();
+            }
+            else
+            {
+                Volatile.Write(ref _done, s_closedDone); // pairs with the Volatile.Read in DoneChannel
+            }
+
+            children = _children;
+            _children = null;
+            return true;
+        }
+    }
+
+    // Step 4 of the header.
+    private void AfterDone(ref List<Exception>? failures)
+    {
+        OnDone();
+        try
+        {
+            Volatile.Read(ref _tokenSource)?.Cancel(); // final once done (invariant 2)
+        }
+        catch (AggregateException callbacks)
+        {
+            (failures ??= []).AddRange(callbacks.InnerExceptions);
+        }
+    }
+
+    // Go's propagateCancel, the parent's side: false with the parent's err and cause if it is done.
+    private bool TryAddChild(CancelContext child, out ContextCanceledException err, out Exception cause)
+    {
+        lock (_lock)
+        {
+            if (_err is { } done)
+            {
+                err = done;
+                cause = _cause!;
+                return false;
+            }
+
+            (_children ??= []).Add(child);
+            err = null!;
+            cause = null!;
+            return true;
+        }
+    }
+
+    // Go's removeChild.
+    private void RemoveChild(CancelContext child)
+    {
+        lock (_lock)
+        {
+            _children?.Remove(child);
+        }
+    }
+}
