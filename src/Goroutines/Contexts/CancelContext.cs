@@ -246,13 +246,6 @@ internal class CancelContext : Context
     /// <summary>The cancel-with-cause function handed out by <see cref="Context.WithCancelCause"/>.</summary>
     internal void CancelByCallerWithCause(Exception? cause) => Cancel(removeFromParent: true, Canceled, cause);
 
-    /// <summary>A new exception standing for err and cause, to throw. Call once done.</summary>
-    internal ContextCanceledException CreateDoneException()
-    {
-        ContextCanceledException err = Volatile.Read(ref _err) ?? throw new InvalidOperationException("The context is not done.");
-        return ContextCanceledException.Create(err, _cause!, Token);
-    }
-
     /// <inheritdoc/>
     public override string ToString() => $"{Parent}.WithCancel";
 

@@ -199,11 +199,19 @@ public abstract partial class Context
     /// <exception cref="ContextCanceledException">The context is done.</exception>
     public void ThrowIfDone()
     {
-        if (Canceler is { Error: not null } canceler)
+        if (Err is not null)
         {
-            throw canceler.CreateDoneException();
+            throw CreateDoneException();
         }
     }
+
+    /// <summary>
+    /// The exception <see cref="ThrowIfDone"/> throws, for code that fails an operation because the
+    /// context ended (an acquisition with a context). Call it only once the context is done.
+    /// </summary>
+    internal ContextCanceledException CreateDoneException() => Canceler is { Error: { } err } canceler
+        ? ContextCanceledException.Create(err, canceler.CauseOrNull!, canceler.Token)
+        : throw new InvalidOperationException("The context is not done.");
 
     /// <summary>Go's description of the context, for example <c>context.Background.WithCancel</c>.</summary>
     /// <returns>The description.</returns>

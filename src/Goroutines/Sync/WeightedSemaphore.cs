@@ -5,19 +5,44 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Channels;
+using Goroutines.Contexts;
 using Goroutines.Scheduling;
 
 namespace Goroutines.Sync;
 
 // WeightedSemaphore: Go's golang.org/x/sync/semaphore.Weighted. A size, the weight
 // held now, and a FIFO of waiters with the weight each asks for, under one lock.
-// Release grants waiters in order while the one at the head fits: a large request at
-// the head is not overtaken by smaller ones behind it (no barging), so it cannot
-// starve. TryAcquire, likewise, fails while anyone waits.
+// Granting (Go's notifyWaiters) serves waiters in order while the one at the head
+// fits: a large request at the head is not overtaken by smaller ones behind it (no
+// barging), so it cannot starve. TryAcquire, likewise, fails while anyone waits.
+//
+// A waiter is granted by the grant itself: its weight is added to _held and it is
+// removed from the queue, under the lock; then it is woken, outside the lock. The
+// plain form parks on a pooled SignalWaiter. The context form cannot: a pooled waiter
+// is never cancelable (Waiter.cs), so it parks in a select between a channel of its
+// own, closed by the grant, and ctx.Done (as Go's Acquire selects on ready and done).
+//
+// Protocol of the context form (Go's Acquire, as of x/sync 0.8):
+//   1. Under the lock: if ctx is done, fail, even if the weight is free (a done
+//      context happened before the call). Else take the weight if it fits and nobody
+//      waits. Else a weight larger than Size can never be granted: do not queue it
+//      (it would hold up everyone behind it); wait for ctx to be done and fail.
+//      Else queue a waiter with a new channel.
+//   2. Select on the channel and ctx.Done.
+//   3. Done won: under the lock, if the waiter was granted meanwhile (it is no longer
+//      queued), give the weight back and grant whoever fits now; else withdraw it,
+//      and if it was at the head and weight is free, grant whoever fits now (it may
+//      have been holding up smaller requests). Fail.
+//   4. The channel won: if ctx is done by now, release the weight and fail (Go
+//      prefers to fail whenever the context ended first); else acquired.
+// Failure throws the context's exception (Context.ThrowIfDone's), and leaves the
+// semaphore as it was.
 //
 // Invariants:
 // - 0 <= _held <= Size, under _lock.
-// - A waiter is granted (its weight added to _held) before it is readied, under _lock.
+// - A waiter is granted (its weight added to _held, its node removed) before it is
+//   woken, under _lock; a node is removed only by its grant or by its own withdrawal.
 
 /// <summary>
 /// Go's weighted semaphore (<c>golang.org/x/sync/semaphore</c>): bounds access to a resource of
@@ -26,12 +51,13 @@ namespace Goroutines.Sync;
 /// </summary>
 /// <remarks>
 /// A <see cref="Release"/> happens-before the acquisitions it lets through return. Go's
-/// <c>Acquire(ctx, n)</c> with a context comes with the <c>context</c> package.
+/// <c>Acquire(ctx, n)</c> is <see cref="AcquireAsync(Context, long)"/>; without a context,
+/// <see cref="AcquireAsync(long)"/> waits for as long as it takes.
 /// </remarks>
 public sealed class WeightedSemaphore
 {
     private readonly Lock _lock = new();
-    private readonly LinkedList<(long Weight, SignalWaiter Waiter)> _waiters = new();
+    private readonly LinkedList<QueuedWaiter> _waiters = new();
     private long _held;
 
     /// <summary>Creates a semaphore of total weight <paramref name="size"/> (Go's <c>semaphore.NewWeighted</c>).</summary>
@@ -43,12 +69,21 @@ public sealed class WeightedSemaphore
         Size = size;
     }
 
+    // Step 1 of the context form, as an outcome.
+    private enum Admission
+    {
+        Acquired,
+        ContextDone,
+        NeverFits,
+        Queued,
+    }
+
     /// <summary>The total weight that may be held at once.</summary>
     public long Size { get; }
 
     /// <summary>
     /// Acquires <paramref name="weight"/>, parking the goroutine until that much is free and every
-    /// earlier waiter was served (Go's <c>s.Acquire</c>).
+    /// earlier waiter was served (Go's <c>s.Acquire</c> with a context that never ends).
     /// </summary>
     /// <param name="weight">The weight to acquire, from 0 to <see cref="Size"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="weight"/> is negative or larger than <see cref="Size"/> (it could never be acquired).</exception>
@@ -60,11 +95,86 @@ public sealed class WeightedSemaphore
 
     /// <summary>
     /// Acquires <paramref name="weight"/>, blocking the calling thread until it is granted (in a
-    /// blocking region on a goroutine's thread). Prefer <see cref="AcquireAsync"/> in goroutines.
+    /// blocking region on a goroutine's thread). Prefer <see cref="AcquireAsync(long)"/> in goroutines.
     /// </summary>
-    /// <inheritdoc cref="AcquireAsync" path="/param"/>
-    /// <inheritdoc cref="AcquireAsync" path="/exception"/>
+    /// <inheritdoc cref="AcquireAsync(long)" path="/param"/>
+    /// <inheritdoc cref="AcquireAsync(long)" path="/exception"/>
     public void Acquire(long weight) => TryAcquireOrQueue(weight)?.Block();
+
+    /// <summary>
+    /// Acquires <paramref name="weight"/>, parking the goroutine until it is granted or
+    /// <paramref name="context"/> is done, whichever comes first (Go's <c>s.Acquire(ctx, n)</c>).
+    /// On failure the semaphore is left as it was.
+    /// </summary>
+    /// <param name="context">Ends the wait when done.</param>
+    /// <param name="weight">The weight to acquire.</param>
+    /// <remarks>
+    /// As in Go: a context that is done already fails the call even if the weight is free; a
+    /// waiter granted just as its context ends gives the weight back and fails; a waiter withdrawn
+    /// from the head of the queue lets the waiters behind it that now fit through. A weight larger
+    /// than <see cref="Size"/> can never be granted: it waits for the context to end, without
+    /// holding up other acquisitions, then fails (with a context that never ends, it waits forever,
+    /// as in Go). The wait is a select, which a goroutine dump shows as <c>select</c>.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="weight"/> is negative.</exception>
+    /// <exception cref="ContextCanceledException">
+    /// <paramref name="context"/> was done before the weight was acquired: the exception of
+    /// <see cref="Context.ThrowIfDone"/> (a <see cref="DeadlineExceededException"/> if its deadline passed).
+    /// </exception>
+    public ValueTask AcquireAsync(Context context, long weight)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        ReceiveOnlyChan<ValueTuple> done = context.Done;
+        if (done.IsNil && weight <= Size)
+        {
+            return AcquireAsync(weight); // nothing can end the wait: the plain form
+        }
+
+        return Admit(done, weight, out LinkedListNode<QueuedWaiter>? node) switch
+        {
+            Admission.Acquired => default,
+            Admission.ContextDone => ValueTask.FromException(context.CreateDoneException()),
+            Admission.NeverFits => WaitForDoneAsync(context, done),
+            _ => AwaitGrantOrDoneAsync(context, done, node!),
+        };
+    }
+
+    /// <summary>
+    /// Acquires <paramref name="weight"/>, blocking the calling thread until it is granted or
+    /// <paramref name="context"/> is done (in a blocking region on a goroutine's thread). Prefer
+    /// <see cref="AcquireAsync(Context, long)"/> in goroutines.
+    /// </summary>
+    /// <inheritdoc cref="AcquireAsync(Context, long)" path="/param"/>
+    /// <inheritdoc cref="AcquireAsync(Context, long)" path="/remarks"/>
+    /// <inheritdoc cref="AcquireAsync(Context, long)" path="/exception"/>
+    public void Acquire(Context context, long weight)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        ReceiveOnlyChan<ValueTuple> done = context.Done;
+        if (done.IsNil && weight <= Size)
+        {
+            Acquire(weight);
+            return;
+        }
+
+        switch (Admit(done, weight, out LinkedListNode<QueuedWaiter>? node))
+        {
+            case Admission.Acquired:
+                return;
+            case Admission.ContextDone:
+                throw context.CreateDoneException();
+            case Admission.NeverFits:
+                done.Receive();
+                throw context.CreateDoneException();
+            default:
+                int chosen = new Select().Receive(node!.Value.Ready).Receive(done).Wait();
+                CompleteWait(context, done, node, contextWon: chosen == 1);
+                return;
+        }
+    }
 
     /// <summary>Acquires <paramref name="weight"/> if it is free and nobody waits (Go's <c>s.TryAcquire</c>).</summary>
     /// <param name="weight">The weight to acquire.</param>
@@ -92,7 +202,7 @@ public sealed class WeightedSemaphore
     public void Release(long weight)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(weight);
-        List<SignalWaiter>? granted = null;
+        List<QueuedWaiter>? granted = null;
         lock (_lock)
         {
             if (weight > _held)
@@ -101,21 +211,34 @@ public sealed class WeightedSemaphore
             }
 
             _held -= weight;
-            while (_waiters.First is { } first && Size - _held >= first.Value.Weight)
-            {
-                _held += first.Value.Weight;
-                _waiters.RemoveFirst();
-                (granted ??= []).Add(first.Value.Waiter);
-            }
+            GrantLocked(ref granted);
         }
 
-        if (granted is not null)
+        Wake(granted);
+    }
+
+    private static void Wake(List<QueuedWaiter>? granted)
+    {
+        foreach (QueuedWaiter waiter in granted ?? [])
         {
-            foreach (SignalWaiter waiter in granted)
+            if (waiter.Signal is { } signal)
             {
-                waiter.Ready();
+                signal.Ready();
+            }
+            else
+            {
+                waiter.Ready.Close();
             }
         }
+    }
+
+    // Whether done is closed: a receive from it completes only then (nothing is sent on it).
+    private static bool IsDone(ReceiveOnlyChan<ValueTuple> done) => done.TryReceive(out _, out _);
+
+    private static async ValueTask WaitForDoneAsync(Context context, ReceiveOnlyChan<ValueTuple> done)
+    {
+        await done.ReceiveAsync().ConfigureAwait(true);
+        throw context.CreateDoneException();
     }
 
     private SignalWaiter? TryAcquireOrQueue(long weight)
@@ -131,8 +254,95 @@ public sealed class WeightedSemaphore
             }
 
             SignalWaiter waiter = SignalWaiter.Rent();
-            _waiters.AddLast((weight, waiter));
+            _waiters.AddLast(new QueuedWaiter(weight, waiter, default));
             return waiter;
         }
     }
+
+    // Step 1 of the context form (see the header).
+    private Admission Admit(ReceiveOnlyChan<ValueTuple> done, long weight, out LinkedListNode<QueuedWaiter>? node)
+    {
+        node = null;
+        lock (_lock)
+        {
+            if (IsDone(done))
+            {
+                return Admission.ContextDone;
+            }
+
+            if (Size - _held >= weight && _waiters.Count == 0)
+            {
+                _held += weight;
+                return Admission.Acquired;
+            }
+
+            if (weight > Size)
+            {
+                return Admission.NeverFits;
+            }
+
+            node = _waiters.AddLast(new QueuedWaiter(weight, null, new Chan<ValueTuple>()));
+            return Admission.Queued;
+        }
+    }
+
+    // Step 2 of the context form, parking.
+    private async ValueTask AwaitGrantOrDoneAsync(Context context, ReceiveOnlyChan<ValueTuple> done, LinkedListNode<QueuedWaiter> node)
+    {
+        int chosen = await new Select().Receive(node.Value.Ready).Receive(done).WaitAsync().ConfigureAwait(true);
+        CompleteWait(context, done, node, contextWon: chosen == 1);
+    }
+
+    // Steps 3 and 4 of the context form: returns if acquired, throws the context's exception if not.
+    private void CompleteWait(Context context, ReceiveOnlyChan<ValueTuple> done, LinkedListNode<QueuedWaiter> node, bool contextWon)
+    {
+        long weight = node.Value.Weight;
+        if (!contextWon)
+        {
+            if (!IsDone(done))
+            {
+                return;
+            }
+
+            Release(weight);
+            throw context.CreateDoneException();
+        }
+
+        List<QueuedWaiter>? granted = null;
+        lock (_lock)
+        {
+            if (node.List is null)
+            {
+                // Granted as the context ended: give the weight back.
+                _held -= weight;
+                GrantLocked(ref granted);
+            }
+            else
+            {
+                bool wasFirst = _waiters.First == node;
+                _waiters.Remove(node);
+                if (wasFirst && Size > _held)
+                {
+                    GrantLocked(ref granted); // it may have been holding up smaller requests
+                }
+            }
+        }
+
+        Wake(granted);
+        throw context.CreateDoneException();
+    }
+
+    // Go's notifyWaiters: grants waiters in order while the first one fits. Call with _lock held.
+    private void GrantLocked(ref List<QueuedWaiter>? granted)
+    {
+        while (_waiters.First is { } first && Size - _held >= first.Value.Weight)
+        {
+            _held += first.Value.Weight;
+            _waiters.RemoveFirst();
+            (granted ??= []).Add(first.Value);
+        }
+    }
+
+    // A queued acquisition: the plain form's pooled waiter, or the context form's channel.
+    private readonly record struct QueuedWaiter(long Weight, SignalWaiter? Signal, Chan<ValueTuple> Ready);
 }

@@ -4,6 +4,8 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Channels;
+using Goroutines.Contexts;
 using Goroutines.Scheduling;
 using Goroutines.Sync;
 using Goroutines.Tests.TestSupport;
@@ -104,5 +106,180 @@ public sealed class WeightedSemaphoreTests : RuntimeTest
         var semaphore = new WeightedSemaphore(5);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await semaphore.AcquireAsync(6));
         Assert.Throws<ArgumentOutOfRangeException>(() => new WeightedSemaphore(-1));
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_ContextAlreadyDone_FailsEvenThoughTheWeightIsFree()
+    {
+        var semaphore = new WeightedSemaphore(10);
+        var (ctx, cancel) = Context.WithCancelCause(Context.Background);
+        var cause = new InvalidOperationException("request aborted");
+        cancel(cause);
+
+        var error = await Assert.ThrowsAsync<ContextCanceledException>(async () => await semaphore.AcquireAsync(ctx, 1));
+
+        Assert.Same(Context.Canceled, error.Err);
+        Assert.Same(cause, error.Cause);
+        Assert.Throws<ContextCanceledException>(() => semaphore.Acquire(ctx, 1));
+        Assert.True(semaphore.TryAcquire(10), "A failed acquisition changed the semaphore.");
+        semaphore.Release(10);
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_WeightFree_AcquiresAtOnce()
+    {
+        var semaphore = new WeightedSemaphore(3);
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        ValueTask acquire = semaphore.AcquireAsync(ctx, 2);
+        Assert.True(acquire.IsCompletedSuccessfully);
+        await acquire;
+        semaphore.Acquire(Context.Background, 1);
+        Assert.False(semaphore.TryAcquire(1));
+        semaphore.Release(3);
+        cancel();
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_Granted_ReturnsHoldingTheWeight()
+    {
+        var semaphore = new WeightedSemaphore(2);
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        Assert.True(semaphore.TryAcquire(2));
+        Spawned waiter = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(ctx, 2), WaitReason.Select);
+
+        semaphore.Release(2);
+
+        await waiter.Completion.Within(what: "the granted waiter");
+        Assert.False(semaphore.TryAcquire(1), "The waiter returned without holding its weight.");
+        semaphore.Release(2);
+        cancel();
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_CanceledWhileWaiting_WithdrawsTheWaiterAndFails()
+    {
+        var semaphore = new WeightedSemaphore(2);
+        Assert.True(semaphore.TryAcquire(2));
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        Spawned waiter = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(ctx, 1), WaitReason.Select);
+
+        cancel();
+
+        var error = await Assert.ThrowsAsync<ContextCanceledException>(() => waiter.Completion.Within(what: "the canceled waiter"));
+        Assert.Same(Context.Canceled, error.Err);
+        semaphore.Release(2);
+        Assert.True(semaphore.TryAcquire(2), "The withdrawn waiter was left in the queue or granted weight.");
+        semaphore.Release(2);
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_HeadWaiterWithdrawn_GrantsTheWaitersBehindThatNowFit()
+    {
+        var semaphore = new WeightedSemaphore(10);
+        Assert.True(semaphore.TryAcquire(8));
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        Spawned large = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(ctx, 5), WaitReason.Select);
+        Spawned small = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(2), WaitReason.SyncSemaphoreAcquire);
+
+        cancel(); // the large waiter leaves the head; two units are free for the small one
+
+        await Assert.ThrowsAsync<ContextCanceledException>(() => large.Completion.Within(what: "the withdrawn large waiter"));
+        await small.Completion.Within(what: "the small waiter behind it");
+        semaphore.Release(10);
+        Assert.True(semaphore.TryAcquire(10), "Weight leaked.");
+        semaphore.Release(10);
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_WeightLargerThanSize_WaitsForTheContextWithoutHoldingOthersUp()
+    {
+        var semaphore = new WeightedSemaphore(2);
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        Spawned doomed = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(ctx, 3), WaitReason.ChanReceive);
+
+        Assert.True(semaphore.TryAcquire(2), "A request that can never be granted was queued ahead of others.");
+        semaphore.Release(2);
+        cancel();
+
+        await Assert.ThrowsAsync<ContextCanceledException>(() => doomed.Completion.Within(what: "the oversized request"));
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_GrantRacingCancel_NeverLeaksWeight()
+    {
+        const int iterations = 1_000;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        var semaphore = new WeightedSemaphore(1);
+        int acquired = 0;
+        await GoTest.RunAsync(async () =>
+        {
+            for (int i = 0; i < iterations; i++)
+            {
+                Assert.True(semaphore.TryAcquire(1));
+                var (ctx, cancel) = Context.WithCancel(Context.Background);
+                var outcome = new Chan<bool>(1);
+                Go.Run(async () =>
+                {
+                    try
+                    {
+                        await semaphore.AcquireAsync(ctx, 1);
+                        await outcome.SendAsync(true);
+                    }
+                    catch (ContextCanceledException)
+                    {
+                        await outcome.SendAsync(false);
+                    }
+                });
+                // A weight of 0 always fits, so TryAcquire(0) fails exactly while someone is queued.
+                await GoTest.YieldUntilAsync(() => !semaphore.TryAcquire(0), "the waiter to queue");
+                var start = new Chan<ValueTuple>();
+                var group = new WaitGroup();
+                group.Go(async () =>
+                {
+                    await start.ReceiveAsync();
+                    semaphore.Release(1);
+                });
+                group.Go(async () =>
+                {
+                    await start.ReceiveAsync();
+                    cancel();
+                });
+                start.Close();
+                await group.WaitAsync();
+                if (await outcome.ReceiveAsync())
+                {
+                    acquired++;
+                    semaphore.Release(1);
+                }
+
+                Assert.True(semaphore.TryAcquire(1), $"Iteration {i}: weight leaked.");
+                semaphore.Release(1);
+            }
+        });
+
+        Assert.InRange(acquired, 0, iterations);
+    }
+
+    [Fact]
+    public async Task AcquireWithContext_FromPlainThread_FailsWhenCanceled()
+    {
+        var semaphore = new WeightedSemaphore(1);
+        Assert.True(semaphore.TryAcquire(1));
+        var (ctx, cancel) = Context.WithCancel(Context.Background);
+        PlainThread thread = PlainThread.Start(() => semaphore.Acquire(ctx, 1));
+        thread.WaitUntilBlocked("Acquire with a context");
+
+        cancel();
+
+        await Assert.ThrowsAsync<ContextCanceledException>(() => thread.Completion.Within(what: "the blocked acquisition"));
+        semaphore.Release(1);
+    }
+
+    [Fact]
+    public async Task AcquireAsyncWithContext_InvalidArguments_Throw()
+    {
+        var semaphore = new WeightedSemaphore(1);
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await semaphore.AcquireAsync(null!, 1));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await semaphore.AcquireAsync(Context.Background, -1));
     }
 }
