@@ -153,6 +153,7 @@ internal sealed partial class Scheduler
             return Distribute(processor, taken);
         }
 
+        NoteProcessorIdle();
         if (machine.Spinning)
         {
             machine.Spinning = false;

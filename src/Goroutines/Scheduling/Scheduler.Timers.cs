@@ -28,8 +28,12 @@ namespace Goroutines.Scheduling;
 // unparks it. It is a Dekker pair: the heap writes its new earliest deadline with a full
 // fence and then reads _watchedUntil; the monitor writes _watchedUntil, fences, then reads
 // the heaps. Either the monitor sees the new timer, or the scheduler of the timer sees
-// the monitor's deadline and wakes it: never neither. Waking, the monitor fires what is
-// due: the goroutines it readies go to the global queue and wake a machine.
+// the monitor's deadline and wakes it: never neither. Waking, with a processor idle, the
+// monitor wakes a machine, which runs every due timer into its own queue before it would
+// park; with every processor held, it waits a grace period for their own rounds, then
+// fires what is still due itself (its goroutines go to the global queue, and the
+// monitor's hand-off rules give them a processor held by a goroutine that never yields).
+// A machine that goes idle wakes the monitor if its nap was planned too long.
 //
 // Rejected: a parked machine that waits for the earliest timer, as Go's netpoller does.
 // The monitor must watch anyway (when every processor is held by goroutines that never
@@ -64,6 +68,11 @@ internal sealed partial class Scheduler
 
     // When the system monitor will next look at the heaps (clock units); see the header.
     private long _watchedUntil = long.MinValue;
+
+    // How long a due timer may wait for a busy processor's own scheduling round before the
+    // monitor fires it (1 ms, picked without data: well under W10's goal, long enough that the
+    // monitor does not fire the timers of busy processors that would run them in a moment).
+    private static readonly long s_busyTimerGrace = Stopwatch.Frequency / 1000;
 
     /// <summary>The runtime's clock.</summary>
     public TimeProvider Clock => _clock;
@@ -154,6 +163,48 @@ internal sealed partial class Scheduler
     }
 
     /// <summary>
+    /// The system monitor's round for timers. When a timer is due and a processor is idle, wake
+    /// a machine to run it (it runs every processor's due timers before it parks, into its own
+    /// queue); when every processor is held and a timer is overdue by the grace period, its
+    /// processor has not reached a scheduling round for that long: fire it here. Sysmon only.
+    /// </summary>
+    internal void ServeTimersFromMonitor()
+    {
+        long earliest = EarliestTimer();
+        if (earliest == long.MaxValue)
+        {
+            return;
+        }
+
+        long now = Now();
+        if (earliest > now)
+        {
+            return;
+        }
+
+        if (IdleProcessorCount > 0)
+        {
+            Wakep();
+        }
+        else if (now - earliest >= (_systemClock ? s_busyTimerGrace : 0))
+        {
+            RunDueTimersEverywhere();
+        }
+    }
+
+    /// <summary>
+    /// A machine gave its processor back: if a timer is due before the monitor means to look,
+    /// wake the monitor, whose nap was planned while every processor was busy.
+    /// </summary>
+    internal void NoteProcessorIdle()
+    {
+        if (_systemClock && EarliestTimer() < Volatile.Read(ref _watchedUntil))
+        {
+            _monitor.WakeUp();
+        }
+    }
+
+    /// <summary>
     /// The system monitor's nap: at most <paramref name="napMicroseconds"/>, cut short by the
     /// earliest timer or by a wake-up for an earlier one (see the header). Sysmon only.
     /// </summary>
@@ -169,6 +220,11 @@ internal sealed partial class Scheduler
         Volatile.Write(ref _watchedUntil, until);
         Interlocked.MemoryBarrier(); // pairs with TimerHeap.PublishNextWhen's exchange
         long earliest = EarliestTimer();
+        if (earliest != long.MaxValue && IdleProcessorCount == 0)
+        {
+            earliest = earliest > long.MaxValue - s_busyTimerGrace ? long.MaxValue : earliest + s_busyTimerGrace;
+        }
+
         if (earliest < until)
         {
             until = earliest;

@@ -98,7 +98,7 @@ internal sealed class SystemMonitor
             _scheduler.NapUntilTimerOrTimeout(_parker, nap);
 
             // Timers fired do not count as action: the next nap is cut short by the next timer anyway.
-            _scheduler.RunDueTimersEverywhere();
+            _scheduler.ServeTimersFromMonitor();
             idleRounds = Retake(Stopwatch.GetTimestamp()) ? 0 : idleRounds + 1;
         }
     }
