@@ -16,7 +16,7 @@ namespace Goroutines.Time;
 /// before the call is received after it. A ticker runs until stopped: stop it when done, or it
 /// stays queued for the life of the process. All members are safe to call from any thread.
 /// </remarks>
-public sealed class Ticker
+public sealed class Ticker : IDisposable
 {
     private readonly ChannelTimer _timer = new();
 
@@ -30,6 +30,9 @@ public sealed class Ticker
 
     /// <summary>Stops the ticker: no tick is sent after this returns, and an unreceived one is dropped (Go's <c>t.Stop</c>).</summary>
     public void Stop() => _timer.Stop();
+
+    /// <summary>Stops the ticker, for <c>using</c>: the same as <see cref="Stop"/>.</summary>
+    public void Dispose() => Stop();
 
     /// <summary>Stops the ticker and restarts it with a new period; the next tick comes one <paramref name="period"/> from now (Go's <c>t.Reset</c>).</summary>
     /// <param name="period">The new interval between ticks.</param>

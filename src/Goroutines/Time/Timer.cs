@@ -18,7 +18,7 @@ namespace Goroutines.Time;
 /// members are safe to call from any thread. The name is System.Threading's too; with both
 /// namespaces imported, alias it: <c>using Timer = Goroutines.Time.Timer;</c>.
 /// </remarks>
-public sealed class Timer
+public sealed class Timer : IDisposable
 {
     private readonly StoppableTimer _timer;
 
@@ -48,6 +48,9 @@ public sealed class Timer
     /// received, for a channel timer) or been stopped.
     /// </returns>
     public bool Stop() => _timer.Stop();
+
+    /// <summary>Stops the timer, for <c>using</c>: the same as <see cref="Stop"/>.</summary>
+    public void Dispose() => Stop();
 
     /// <summary>Makes the timer fire after <paramref name="duration"/> from now, stopped or not (Go's <c>t.Reset</c>).</summary>
     /// <param name="duration">The new delay; zero or negative fires at once.</param>

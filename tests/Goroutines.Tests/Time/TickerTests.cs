@@ -83,6 +83,21 @@ public sealed class TickerTests : RuntimeTest
     }
 
     [Fact]
+    public void Dispose_StopsTheTicker()
+    {
+        using var clock = FakeClock.Install();
+        var ticker = new Ticker(Second);
+        using (ticker)
+        {
+            clock.Advance(Second);
+            Assert.True(ticker.C.TryReceive(out _));
+        }
+
+        clock.Advance(Second * 3);
+        Assert.False(ticker.C.TryReceive(out _), "A disposed ticker kept ticking.");
+    }
+
+    [Fact]
     public void Reset_NewPeriod_DropsTheStaleTickAndTicksAtTheNewPace()
     {
         using var clock = FakeClock.Install();
