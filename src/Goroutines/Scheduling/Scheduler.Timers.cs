@@ -108,8 +108,23 @@ internal sealed partial class Scheduler
     public void ScheduleTimer(RuntimeTimer timer, long when, long period, uint sequence)
     {
         TimerHeap heap = timer.Heap ??= HomeHeapOfCaller();
-        if (heap.Schedule(timer, when, period, sequence)
-            && when < (_systemClock ? Volatile.Read(ref _watchedUntil) : Volatile.Read(ref _clockWakeArmedFor)))
+        if (heap.Schedule(timer, when, period, sequence) && when < WatchedUntil())
+        {
+            WakeTimerWatcher(when);
+        }
+    }
+
+    // The deadline the watcher (the monitor, or another provider's timer) will look at the heaps by.
+    private long WatchedUntil() => _systemClock ? Volatile.Read(ref _watchedUntil) : Volatile.Read(ref _clockWakeArmedFor);
+
+    /// <summary>
+    /// Queues the wake-up of a goroutine that sleeps on <paramref name="waiter"/> until
+    /// <paramref name="when"/>, in the caller's processor's heap. Any thread.
+    /// </summary>
+    /// <remarks>Go: resetForSleep.</remarks>
+    public void ScheduleWakeUp(Waiter waiter, long when)
+    {
+        if (HomeHeapOfCaller().ScheduleWakeUp(waiter, when) && when < WatchedUntil())
         {
             WakeTimerWatcher(when);
         }
@@ -120,9 +135,17 @@ internal sealed partial class Scheduler
     public static int RunDueTimers(TimerHeap heap, long now)
     {
         int fired = 0;
-        while (heap.NextWhen <= now && heap.TryTakeDue(now, out RuntimeTimer? timer, out uint sequence))
+        while (heap.NextWhen <= now && heap.TryTakeDue(now, out object? due, out uint sequence))
         {
-            timer!.Fire(sequence);
+            if (due is RuntimeTimer timer)
+            {
+                timer.Fire(sequence);
+            }
+            else
+            {
+                ((Waiter)due!).Ready();
+            }
+
             fired++;
         }
 

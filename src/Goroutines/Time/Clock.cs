@@ -54,7 +54,7 @@ public static class Clock
 
         SignalWaiter waiter = SignalWaiter.Rent();
         Scheduler scheduler = Scheduler.Instance;
-        scheduler.ScheduleTimer(new SleepTimer(waiter), scheduler.DeadlineAfter(duration), 0, 0);
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
         return waiter.ParkAsync(WaitReason.Sleep);
     }
 
@@ -72,7 +72,7 @@ public static class Clock
 
         SignalWaiter waiter = SignalWaiter.Rent();
         Scheduler scheduler = Scheduler.Instance;
-        scheduler.ScheduleTimer(new SleepTimer(waiter), scheduler.DeadlineAfter(duration), 0, 0);
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
         waiter.Block();
     }
 

@@ -6,9 +6,9 @@ namespace Goroutines.Time;
 
 /// <summary>
 /// An entry of the runtime's timer heaps (Go's <c>timer</c>): a deadline, an optional period,
-/// and what to do when it comes. Subclasses say what firing means: readying a sleeping
-/// goroutine (<see cref="SleepTimer"/>), sending on a timer's channel or starting a function's
-/// goroutine (<see cref="StoppableTimer"/>).
+/// and what to do when it comes. Subclasses say what firing means: sending on a timer's
+/// channel or starting a function's goroutine (<see cref="StoppableTimer"/>). A sleep needs no
+/// timer object: its heap entry is the sleeping goroutine's waiter (see TimerHeap.cs).
 /// </summary>
 /// <remarks>
 /// The heap fields are owned by <see cref="Heap"/>'s lock. A timer lives in one heap for its

@@ -38,11 +38,11 @@ public sealed class TimerHeapTests
         }
 
         long previous = long.MinValue;
-        while (heap.TryTakeDue(long.MaxValue - 1, out RuntimeTimer? taken, out _))
+        while (heap.TryTakeDue(long.MaxValue - 1, out object? taken, out _))
         {
             Assert.True(queued.Remove((TestTimer)taken!, out long when), "A timer came out that was not queued.");
             Assert.True(when >= previous, "Timers came out of deadline order.");
-            Assert.Equal(-1, taken!.HeapIndex);
+            Assert.Equal(-1, ((TestTimer)taken!).HeapIndex);
             previous = when;
         }
 
@@ -67,7 +67,7 @@ public sealed class TimerHeapTests
         var timer = new TestTimer(heap);
         heap.Schedule(timer, 10, 10, 3);
 
-        Assert.True(heap.TryTakeDue(35, out RuntimeTimer? taken, out uint sequence));
+        Assert.True(heap.TryTakeDue(35, out object? taken, out uint sequence));
         Assert.Same(timer, taken);
         Assert.Equal(3u, sequence);
         Assert.Equal(40, heap.NextWhen);
