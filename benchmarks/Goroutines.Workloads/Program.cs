@@ -26,6 +26,7 @@ internal static class Program
         ("skynet", "w6", SkynetWorkload.Run),
         ("sieve", "w7", SieveWorkload.Run),
         ("mutex", "w8", MutexWorkload.Run),
+        ("timers", "w9", TimersWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
     ];

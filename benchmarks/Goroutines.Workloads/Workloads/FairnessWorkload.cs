@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Time;
 using Goroutines.Workloads.Support;
 
 namespace Goroutines.Workloads.Workloads;
@@ -15,7 +16,10 @@ namespace Goroutines.Workloads.Workloads;
 /// Figures: p50, p99 and max lateness. Flags: -samples, -spinners (0 = P, -1 = none), -sleep.
 /// No warm-up, as the Go reference.
 /// </summary>
-/// <remarks>The sleep is an awaited <see cref="Task.Delay(TimeSpan)"/> on both runtimes until the runtime has timers of its own.</remarks>
+/// <remarks>
+/// The sleep is <see cref="Clock.SleepAsync"/> on this runtime and an awaited
+/// <see cref="Task.Delay(TimeSpan)"/> task on plain .NET.
+/// </remarks>
 internal static class FairnessWorkload
 {
     // One padded slot per spinner, as the Go reference (64 spinners at most).
@@ -29,11 +33,11 @@ internal static class FairnessWorkload
         args.RejectUnknown();
         if (args.Runtime == RuntimeKind.Goroutines)
         {
-            Go.Main(async () => await Measure(SpinnerCount(spinners, Go.MaxProcs), samples, sleep, static body => Go.Run(body)));
+            Go.Main(async () => await Measure(SpinnerCount(spinners, Go.MaxProcs), samples, sleep, static body => Go.Run(body), Clock.SleepAsync));
         }
         else
         {
-            Measure(SpinnerCount(spinners, Environment.ProcessorCount), samples, sleep, static body => Task.Run(body)).GetAwaiter().GetResult();
+            Measure(SpinnerCount(spinners, Environment.ProcessorCount), samples, sleep, static body => Task.Run(body), static d => new ValueTask(Task.Delay(d))).GetAwaiter().GetResult();
         }
     }
 
@@ -44,7 +48,7 @@ internal static class FairnessWorkload
         _ => Math.Min(requested, 64),
     };
 
-    private static async Task Measure(int spinners, int samples, TimeSpan sleep, Action<Action> start)
+    private static async Task Measure(int spinners, int samples, TimeSpan sleep, Action<Action> start, Func<TimeSpan, ValueTask> sleepFor)
     {
         int started = 0;
         for (int i = 0; i < spinners; i++)
@@ -62,14 +66,14 @@ internal static class FairnessWorkload
 
         while (Volatile.Read(ref started) < spinners)
         {
-            await Task.Delay(1);
+            await sleepFor(TimeSpan.FromMilliseconds(1));
         }
 
         double[] late = new double[samples];
         for (int i = 0; i < samples; i++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            await Task.Delay(sleep);
+            await sleepFor(sleep);
             late[i] = (Stopwatch.GetElapsedTime(t0) - sleep).TotalMilliseconds;
         }
 

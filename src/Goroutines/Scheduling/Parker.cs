@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace Goroutines.Scheduling;
@@ -57,6 +58,58 @@ internal sealed class Parker
             bool woken = _permit;
             _permit = false;
             return woken;
+        }
+    }
+
+    /// <summary>
+    /// Sleeps until <see cref="Unpark"/> is called or the <see cref="Stopwatch"/> timestamp
+    /// <paramref name="deadline"/> passes, to within about the kernel's timer slack. Owner thread only.
+    /// </summary>
+    /// <remarks>
+    /// .NET's timed waits count in whole milliseconds, so the wait sleeps the whole milliseconds
+    /// on the monitor and the rest with <see cref="ThreadNap"/>; an Unpark during that last part
+    /// (under a millisecond) is seen when it ends.
+    /// </remarks>
+    /// <returns><see langword="true"/> if woken by <see cref="Unpark"/>, <see langword="false"/> at the deadline.</returns>
+    public bool ParkUntil(long deadline)
+    {
+        lock (_lock)
+        {
+            while (!_permit)
+            {
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+
+                long milliseconds = remaining * 1000 / Stopwatch.Frequency;
+                if (milliseconds > 0)
+                {
+                    _sleeping = true;
+                    Monitor.Wait(_lock, (int)Math.Min(milliseconds, int.MaxValue));
+                    _sleeping = false;
+                    continue;
+                }
+
+                Monitor.Exit(_lock);
+                try
+                {
+                    ThreadNap.Sleep(Math.Max(1, remaining * 1_000_000 / Stopwatch.Frequency));
+                }
+                finally
+                {
+                    Monitor.Enter(_lock);
+                }
+
+                if (!_permit)
+                {
+                    return false;
+                }
+            }
+
+            _permit = false;
+            return true;
         }
     }
 

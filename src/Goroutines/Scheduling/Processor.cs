@@ -3,11 +3,13 @@
 using System.Diagnostics;
 using System.Threading;
 
+using Goroutines.Time;
+
 namespace Goroutines.Scheduling;
 
 // Processor: Go's P, the right to run goroutines. There are GOMAXPROCS of them; a
 // machine runs goroutines only while it owns one. A processor owns a local run
-// queue, a cache of goroutine ids, a schedule tick
+// queue, a timer heap, a cache of goroutine ids, a schedule tick
 // and per-processor counters, so that the hot paths touch no shared cache line.
 //
 // Ownership and hand-off. The owner uses its processor without atomics; sysmon may
@@ -59,6 +61,9 @@ internal sealed class Processor
 
     /// <summary>Runnable goroutines of this processor.</summary>
     public readonly LocalRunQueue RunQueue = new();
+
+    /// <summary>Timers scheduled from this processor's goroutines (see Scheduler.Timers.cs).</summary>
+    public readonly TimerHeap Timers = new();
 
     /// <summary>Where goroutines taken from the global queue land before they go into the ring. Owner only.</summary>
     public readonly Goroutine?[] TransferBuffer = new Goroutine?[GlobalRunQueue.ChunkSize];

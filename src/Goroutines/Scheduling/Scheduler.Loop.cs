@@ -7,7 +7,7 @@ namespace Goroutines.Scheduling;
 
 // The machines' scheduling loop: Go's schedule, findRunnable, stealWork, execute
 // and goexit0. See Scheduler.cs for the order of the search and the spinning
-// protocol.
+// protocol, Scheduler.Timers.cs for the timers it runs.
 internal sealed partial class Scheduler
 {
     // Every 61st tick the global queue goes first, so a pair of goroutines that keeps
@@ -70,6 +70,14 @@ internal sealed partial class Scheduler
             return null;
         }
 
+        // This processor's due timers first (Go: checkTimers): the goroutines they ready land in
+        // runNext. The clock is read only when a timer is queued.
+        long nextTimer = processor.Timers.NextWhen;
+        if (nextTimer != long.MaxValue)
+        {
+            RunDueTimers(processor.Timers, Now());
+        }
+
         bool sliceExpired = processor.SliceExpired;
         if (sliceExpired)
         {
@@ -121,6 +129,13 @@ internal sealed partial class Scheduler
             }
         }
 
+        // Before giving up: the due timers of every processor (an idle or stuck one's timers
+        // would wait otherwise). What they ready is in our queue now: go round again.
+        if (RunDueTimersEverywhere() > 0)
+        {
+            return null;
+        }
+
         // Nothing anywhere: give the processor back and sleep.
         int taken;
         lock (_lock)
@@ -138,6 +153,7 @@ internal sealed partial class Scheduler
             return Distribute(processor, taken);
         }
 
+        NoteProcessorIdle();
         if (machine.Spinning)
         {
             machine.Spinning = false;

@@ -11,7 +11,9 @@ namespace Goroutines.Scheduling;
 //
 // Its pace: a nap of 20 µs while it keeps finding things to do; after 50 idle
 // rounds the nap doubles each round up to 10 ms (all three numbers as Go's sysmon).
-// The naps use ThreadNap, because .NET's timed waits count in milliseconds.
+// It is also the timer watcher (Scheduler.Timers.cs): a nap ends early at the
+// earliest timer of any processor, or when an earlier one is scheduled, and each
+// round fires the timers that are due.
 //
 // Each round, for every processor (Go: retake):
 //   Running  - its schedule tick has not moved for 10 ms: set the running
@@ -60,6 +62,7 @@ internal sealed class SystemMonitor
 
     private readonly Scheduler _scheduler;
     private readonly Thread _thread;
+    private readonly Parker _parker = new();
 
     // Progress of the global queue as last seen: how many were ever taken, and since when.
     private long _globalTaken;
@@ -70,6 +73,9 @@ internal sealed class SystemMonitor
         _scheduler = scheduler;
         _thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = "goroutines sysmon" };
     }
+
+    /// <summary>Cuts the current nap short (a timer earlier than the nap's end was scheduled). Any thread.</summary>
+    public void WakeUp() => _parker.Unpark();
 
     /// <summary>Starts the monitor thread.</summary>
     public void Start() => _thread.UnsafeStart();
@@ -89,7 +95,10 @@ internal sealed class SystemMonitor
                 nap = Math.Min(nap * 2, MaxNapMicroseconds);
             }
 
-            ThreadNap.Sleep(nap);
+            _scheduler.NapUntilTimerOrTimeout(_parker, nap);
+
+            // Timers fired do not count as action: the next nap is cut short by the next timer anyway.
+            _scheduler.ServeTimersFromMonitor();
             idleRounds = Retake(Stopwatch.GetTimestamp()) ? 0 : idleRounds + 1;
         }
     }
@@ -171,7 +180,12 @@ internal sealed class SystemMonitor
 
         bool stepStuck = now - processor.SysmonStepSince >= ForcePreemptTicks;
         bool localStarving = !processor.RunQueue.IsEmpty && now - processor.SysmonQueueHeadSince >= ForcePreemptTicks;
-        bool globalStarving = _scheduler.GlobalCount > 0 && now - _globalTakenSince >= ForcePreemptTicks;
+        // Work in the global queue waits for a stuck processor only if nobody else can take it:
+        // with an idle processor or a spinning machine about, give them 10 ms; with every
+        // processor busy and nobody looking, hand off as soon as a round passed without a take
+        // (a timer's goroutine readied while hogs hold every processor runs now, not 10 ms late).
+        long patience = _scheduler.IdleProcessorCount + _scheduler.SpinningMachines > 0 ? ForcePreemptTicks : 0;
+        bool globalStarving = _scheduler.GlobalCount > 0 && now - _globalTakenSince > patience;
         return stepStuck
             && (localStarving || globalStarving)
             && !owner.InOwnerSection

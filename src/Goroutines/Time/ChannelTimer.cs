@@ -1,0 +1,25 @@
+// Licensed under the MIT License.
+
+using System;
+
+using Goroutines.Channels;
+using Goroutines.Scheduling;
+
+namespace Goroutines.Time;
+
+/// <summary>
+/// A timer that sends the time on a one-slot channel (Go's <c>NewTimer</c>, <c>After</c>,
+/// <c>NewTicker</c>, <c>Tick</c>). A send that finds the slot full is dropped: a ticker skips
+/// ticks for a slow receiver; a one-shot timer's slot is always empty when it fires.
+/// </summary>
+internal sealed class ChannelTimer : StoppableTimer
+{
+    /// <summary>The channel the time is sent on.</summary>
+    public readonly Chan<DateTimeOffset> Channel = new(1);
+
+    /// <inheritdoc/>
+    protected override void Deliver() => Channel.TrySend(Scheduler.Instance.Clock.GetUtcNow());
+
+    /// <inheritdoc/>
+    protected override bool TakeBackUndelivered() => Channel.TryReceive(out _);
+}

@@ -1,0 +1,116 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
+
+using Goroutines.Channels;
+using Goroutines.Scheduling;
+
+namespace Goroutines.Time;
+
+/// <summary>
+/// Go's <c>time</c> package on the scheduler: sleeping, one-shot and periodic timers, all served
+/// by per-processor timer heaps (one heap entry per timer, no .NET <see cref="System.Threading.Timer"/>
+/// each). Sleeping parks the goroutine, never its thread.
+/// </summary>
+/// <remarks>
+/// Durations follow Go: a zero or negative duration is due at once. Time is read from
+/// <see cref="Provider"/>, which tests may replace with a fake clock.
+/// </remarks>
+public static class Clock
+{
+    /// <summary>
+    /// The clock every timer of the runtime runs on; <see cref="TimeProvider.System"/> unless
+    /// replaced. Timers already queued keep their remaining time when it changes.
+    /// </summary>
+    /// <remarks>
+    /// Replace it while nothing else schedules timers (at start-up, or in a test before its
+    /// goroutines run): a timer scheduled during the change may be converted from the old clock.
+    /// With a provider other than <see cref="TimeProvider.System"/>, timers fire when that
+    /// provider's timers do; a fake clock's advance fires every timer it passes before it returns.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public static TimeProvider Provider
+    {
+        get => Scheduler.Instance.Clock;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Scheduler.Instance.SetClock(value);
+        }
+    }
+
+    /// <summary>Parks the goroutine for at least <paramref name="duration"/> (Go's <c>time.Sleep</c>).</summary>
+    /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
+    /// <returns>An awaitable that completes when the time has passed.</returns>
+    /// <remarks>Outside a goroutine the continuation runs where an await of a task would.</remarks>
+    public static ValueTask SleepAsync(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return default;
+        }
+
+        SignalWaiter waiter = SignalWaiter.Rent();
+        Scheduler scheduler = Scheduler.Instance;
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
+        return waiter.ParkAsync(WaitReason.Sleep);
+    }
+
+    /// <summary>
+    /// Blocks the calling thread for at least <paramref name="duration"/>; on a goroutine's thread
+    /// in a blocking region, so its processor is handed on. Prefer <see cref="SleepAsync"/> in goroutines.
+    /// </summary>
+    /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
+    public static void Sleep(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        SignalWaiter waiter = SignalWaiter.Rent();
+        Scheduler scheduler = Scheduler.Instance;
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
+        waiter.Block();
+    }
+
+    /// <summary>
+    /// Returns a channel that receives the time once, after <paramref name="duration"/> (Go's
+    /// <c>time.After</c>, the same as <c>new Timer(duration).C</c>).
+    /// </summary>
+    /// <param name="duration">The delay; zero or negative sends at once.</param>
+    /// <returns>The timer's channel.</returns>
+    /// <remarks>
+    /// The timer stays queued until it fires, even if nobody receives: in a loop, prefer one
+    /// <see cref="Timer"/> that is reset.
+    /// </remarks>
+    public static ReceiveOnlyChan<DateTimeOffset> After(TimeSpan duration) => new Timer(duration).C;
+
+    /// <summary>
+    /// Runs <paramref name="function"/> in its own goroutine after <paramref name="duration"/>
+    /// (Go's <c>time.AfterFunc</c>). The returned timer's <see cref="Timer.Stop"/> cancels it.
+    /// </summary>
+    /// <param name="duration">The delay; zero or negative starts it at once.</param>
+    /// <param name="function">The goroutine's body.</param>
+    /// <param name="member">The calling member, the goroutine's creation site; filled in by the compiler.</param>
+    /// <param name="file">The calling file; filled in by the compiler.</param>
+    /// <param name="line">The calling line; filled in by the compiler.</param>
+    /// <returns>A timer whose <see cref="Timer.C"/> is the nil channel.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static Timer AfterFunc(TimeSpan duration, Action function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new Timer(new FunctionTimer(function, member, file, line), duration);
+    }
+
+    /// <summary>
+    /// Returns a ticker's channel, for when the ticker never needs stopping (Go's <c>time.Tick</c>);
+    /// the nil channel for a zero or negative period, as Go.
+    /// </summary>
+    /// <param name="period">The interval between ticks.</param>
+    /// <returns>The ticker's channel.</returns>
+    /// <remarks>The ticker stays queued for the life of the process: use a <see cref="Ticker"/> and stop it otherwise.</remarks>
+    public static ReceiveOnlyChan<DateTimeOffset> Tick(TimeSpan period) => period <= TimeSpan.Zero ? default : new Ticker(period).C;
+}

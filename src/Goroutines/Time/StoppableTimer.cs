@@ -1,0 +1,95 @@
+// Licensed under the MIT License.
+
+using System.Threading;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Time;
+
+// StoppableTimer: the part of a user-visible timer (Timer, Ticker, AfterFunc) that
+// Stop and Reset act on, with Go 1.23's guarantee: once Stop or Reset returns, no
+// value prepared before the call is delivered after it.
+//
+// Protocol. Each timer has a monitor (the timer object itself, never visible to user
+// code) and a generation, _sequence:
+//   Stop/Reset: under the monitor, bump _sequence, take the timer out of its heap
+//     (Reset queues it again with the new generation), and drain a value already
+//     delivered to the channel but not received.
+//   Fire: under the monitor, deliver only if the firing's generation is current.
+// A firing taken out of the heap just before a Stop therefore sees a newer generation
+// and delivers nothing; one that delivered before the Stop has its value drained.
+// Lock order: this monitor, then the heap's lock, then a channel's lock; a heap runs
+// Fire after releasing its own lock.
+//
+// Rejected: Go 1.23 keeps a channel timer out of the heap until someone waits on its
+// channel, so an unreferenced, unstopped timer is garbage. Ours stays queued until it
+// fires (or, for a ticker, until it is stopped); a ticker without Stop is a leak,
+// which goroutine leak reports will name.
+//
+// Invariants:
+// - _armed: the timer is queued, or taken out for a firing of the current generation
+//   that has not delivered yet. Under the monitor.
+internal abstract class StoppableTimer : RuntimeTimer
+{
+    private uint _sequence;
+    private bool _armed;
+
+    /// <summary>Queues the timer for <paramref name="when"/> (and every <paramref name="period"/> after, if positive), in clock units.</summary>
+    /// <returns>Whether the timer was active: queued, or fired with its value not yet received.</returns>
+    /// <remarks>Go: timer.modify (t.Reset).</remarks>
+    public bool Reset(long when, long period)
+    {
+        lock (this)
+        {
+            bool active = Deactivate();
+            _armed = true;
+            Scheduler.Instance.ScheduleTimer(this, when, period, _sequence);
+            return active;
+        }
+    }
+
+    /// <summary>Stops the timer.</summary>
+    /// <returns>Whether the call stopped it: it was queued, or fired with its value not yet received.</returns>
+    /// <remarks>Go: timer.stop (t.Stop).</remarks>
+    public bool Stop()
+    {
+        lock (this)
+        {
+            return Deactivate();
+        }
+    }
+
+    /// <inheritdoc/>
+    public sealed override void Fire(uint sequence)
+    {
+        lock (this)
+        {
+            if (sequence != _sequence || !_armed)
+            {
+                return;
+            }
+
+            if (Period == 0)
+            {
+                _armed = false;
+            }
+
+            Deliver();
+        }
+    }
+
+    /// <summary>Delivers one firing: a value on the channel, or the function's goroutine. Under the monitor; must not block.</summary>
+    protected abstract void Deliver();
+
+    /// <summary>Takes back a delivered value that nobody received yet; returns whether there was one. Under the monitor.</summary>
+    protected virtual bool TakeBackUndelivered() => false;
+
+    private bool Deactivate()
+    {
+        bool active = _armed;
+        _armed = false;
+        _sequence++;
+        Heap?.Remove(this);
+        return TakeBackUndelivered() || active;
+    }
+}

@@ -1,0 +1,209 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Channels;
+using Goroutines.Tests.TestSupport;
+using Goroutines.Time;
+
+using Xunit;
+
+using Timer = Goroutines.Time.Timer;
+
+namespace Goroutines.Tests.Time;
+
+public sealed class TimerTests : RuntimeTest
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public void C_DurationPassed_ReceivesTheClockTimeOfFiring()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+
+        clock.Advance(Second - TimeSpan.FromTicks(1));
+        Assert.False(timer.C.TryReceive(out _), "The timer fired before its duration passed.");
+
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(timer.C.TryReceive(out DateTimeOffset fired), "The timer did not fire when its duration passed.");
+        Assert.Equal(clock.GetUtcNow(), fired);
+        Assert.False(timer.Stop(), "Stop after the value was received should report the timer already fired.");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public async Task C_NonPositiveDuration_FiresAtOnce(int seconds)
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(TimeSpan.FromSeconds(seconds));
+
+        // Due now: the scheduler's rounds or the monitor fire it without the clock moving.
+        DateTimeOffset fired = await GoTest.RunAsync(async () => await timer.C.ReceiveAsync());
+        Assert.Equal(clock.GetUtcNow(), fired);
+    }
+
+    [Fact]
+    public void Stop_BeforeFiring_ReturnsTrueAndNothingIsEverSent()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+
+        Assert.True(timer.Stop());
+        clock.Advance(Second * 10);
+
+        Assert.False(timer.C.TryReceive(out _));
+        Assert.False(timer.Stop(), "A second Stop should report the timer already stopped.");
+    }
+
+    [Fact]
+    public void Stop_FiredButNotReceived_ReturnsTrueAndTakesTheValueBack()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+        clock.Advance(Second);
+
+        // Go 1.23: the channel is synchronous in effect, so an unreceived value was never sent.
+        Assert.True(timer.Stop());
+        Assert.False(timer.C.TryReceive(out _), "A stale value was received after Stop returned.");
+    }
+
+    [Fact]
+    public void Reset_FiredButNotReceived_DropsTheStaleValueAndFiresAgainLater()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+        clock.Advance(Second);
+        DateTimeOffset resetAt = clock.GetUtcNow();
+
+        Assert.True(timer.Reset(Second * 2));
+        Assert.False(timer.C.TryReceive(out _), "A value from before Reset was received after it.");
+
+        clock.Advance(Second);
+        Assert.False(timer.C.TryReceive(out _), "The reset timer fired early.");
+        clock.Advance(Second);
+        Assert.True(timer.C.TryReceive(out DateTimeOffset fired));
+        Assert.Equal(resetAt + (Second * 2), fired);
+    }
+
+    [Fact]
+    public void Reset_StoppedTimer_ReturnsFalseAndRestartsIt()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+        timer.Stop();
+
+        Assert.False(timer.Reset(Second));
+        clock.Advance(Second);
+
+        Assert.True(timer.C.TryReceive(out _));
+    }
+
+    [Fact]
+    public void Reset_ActiveTimer_ReturnsTrueAndMovesTheDeadline()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(Second);
+
+        Assert.True(timer.Reset(Second * 3));
+        clock.Advance(Second * 2);
+        Assert.False(timer.C.TryReceive(out _), "The timer fired at its old deadline.");
+
+        clock.Advance(Second);
+        Assert.True(timer.C.TryReceive(out _));
+    }
+
+    [Fact]
+    public async Task Reset_RacingTheFiring_NeverLetsTheOldValueThrough()
+    {
+        // One thread advances the clock past the deadline (firing the timer) while another resets
+        // it far ahead. Whichever wins, once both returned: no value from the first deadline is
+        // receivable, Reset saw the timer active, and the reset deadline fires exactly once.
+        using var clock = FakeClock.Install();
+        for (int round = 0; round < 500; round++)
+        {
+            var timer = new Timer(Second);
+            using var start = new Barrier(2);
+            Task advance = Task.Run(() =>
+            {
+                start.SignalAndWait();
+                clock.Advance(Second);
+            });
+            Task<bool> reset = Task.Run(() =>
+            {
+                start.SignalAndWait();
+                return timer.Reset(TimeSpan.FromHours(1));
+            });
+            await Task.WhenAll(advance, reset).Within(what: "the racing advance and reset");
+
+            Assert.True(await reset, $"Round {round}: Reset reported an inactive timer.");
+            Assert.False(timer.C.TryReceive(out _), $"Round {round}: a value from before Reset was received after it.");
+
+            clock.Advance(TimeSpan.FromHours(1));
+            Assert.True(timer.C.TryReceive(out _), $"Round {round}: the reset deadline did not fire.");
+            Assert.False(timer.C.TryReceive(out _), $"Round {round}: the timer fired twice.");
+        }
+    }
+
+    [Fact]
+    public async Task C_InSelect_TimesOutAWaitingReceive()
+    {
+        using var clock = FakeClock.Install();
+        var never = new Chan<int>();
+        var timer = new Timer(Second);
+        Task<int> chosen = GoTest.Start(async () => await new Select().Receive(never).Receive(timer.C).WaitAsync());
+
+        clock.Advance(Second);
+
+        Assert.Equal(1, await chosen.Within(what: "the select to take the timeout"));
+    }
+
+    [Fact]
+    public async Task AfterFunc_DurationPassed_RunsTheFunctionInItsOwnGoroutine()
+    {
+        using var clock = FakeClock.Install();
+        var ran = new Chan<long>(1);
+        Timer timer = Clock.AfterFunc(Second, () => ran.TrySend(Goroutines.Scheduling.Goroutine.Running?.Id ?? 0));
+
+        Assert.True(timer.C.IsNil, "An AfterFunc timer has no channel.");
+        clock.Advance(Second);
+
+        long id = await GoTest.RunAsync(async () => await ran.ReceiveAsync());
+        Assert.NotEqual(0, id);
+        Assert.False(timer.Stop(), "Stop after the function started should report it fired.");
+    }
+
+    [Fact]
+    public void AfterFunc_StoppedBeforeFiring_NeverRuns()
+    {
+        using var clock = FakeClock.Install();
+        int runs = 0;
+        Timer timer = Clock.AfterFunc(Second, () => Interlocked.Increment(ref runs));
+
+        Assert.True(timer.Stop());
+        clock.Advance(Second * 5);
+
+        Assert.Equal(0, Volatile.Read(ref runs));
+    }
+
+    [Fact]
+    public void AfterFunc_NullFunction_Throws() =>
+        Assert.Throws<ArgumentNullException>(() => Clock.AfterFunc(Second, null!));
+
+    [Fact]
+    public async Task After_DurationPassed_ChannelReceivesOnce()
+    {
+        using var clock = FakeClock.Install();
+        ReceiveOnlyChan<DateTimeOffset> after = Clock.After(Second);
+        Task<DateTimeOffset> received = GoTest.Start(async () => await after.ReceiveAsync());
+
+        clock.Advance(Second);
+
+        Assert.Equal(clock.GetUtcNow(), await received.Within(what: "the value of After"));
+        clock.Advance(Second * 5);
+        Assert.False(after.TryReceive(out _), "After sent more than once.");
+    }
+}
