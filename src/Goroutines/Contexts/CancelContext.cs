@@ -79,6 +79,7 @@ internal class CancelContext : Context
         : base(parent)
     {
         Canceler = this;
+        DeadlineSource = parent.DeadlineSource;
     }
 
     /// <summary>Why the context is done, or null (Go's <c>c.err</c>). Lock-free.</summary>

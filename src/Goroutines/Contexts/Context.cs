@@ -11,16 +11,17 @@ namespace Goroutines.Contexts;
 // a tree rooted at Background (or TODO); each derived context keeps its parent.
 //
 // What this file owns: the public surface of every context, the sentinels, and the
-// links each node caches at construction so that no query walks the tree:
+// three links each node caches at construction so that no query walks the tree:
 //   Parent:         the node it was derived from (values are looked up through it).
 //   Canceler:       the CancelContext whose cancellation this node shares: itself for
 //                   the cancelable kinds, the parent's for a value context, null for
 //                   Background, TODO and WithoutCancel (never done). Done, Err,
 //                   CancellationToken and Cause read it directly, O(1) where Go's
 //                   value contexts forward each call to their parent, O(depth).
+//   DeadlineSource: the TimerContext whose deadline applies, likewise inherited.
 // The kinds, one file each: EmptyContext (Background, TODO), ValueContext,
-// WithoutCancelContext, CancelContext (WithCancel, WithCancelCause), AfterFuncContext
-// (AfterFunc) and TokenContext
+// WithoutCancelContext, CancelContext (WithCancel, WithCancelCause), TimerContext
+// (WithDeadline, WithTimeout), AfterFuncContext (AfterFunc) and TokenContext
 // (WithCancellationToken). The cancellation protocol is in CancelContext.cs.
 //
 // Rejected: a public interface, as Go's Context is. Go needs one so that any package can
@@ -31,14 +32,14 @@ namespace Goroutines.Contexts;
 // always registers directly with its parent's Canceler.
 //
 // Invariants:
-// - Canceler is set once, in the constructor, from the parent's.
+// - Canceler and DeadlineSource are set once, in the constructor, from the parent's.
 // - Err goes null -> Canceled or DeadlineExceeded once, and Done is closed no later
 //   than Err can be read as set (both happen under the canceler's lock).
 
 /// <summary>
 /// Go's <c>context.Context</c>: carries a cancellation signal, a deadline and request-scoped values
 /// across goroutines and API boundaries. Start from <see cref="Background"/> and derive with
-/// <see cref="WithCancel"/>, <see cref="WithValue"/> and the others;
+/// <see cref="WithCancel"/>, <see cref="WithTimeout"/>, <see cref="WithValue"/> and the others;
 /// canceling a context cancels every context derived from it, never its parent.
 /// </summary>
 /// <example>
@@ -149,6 +150,9 @@ public abstract partial class Context
 
     // Whose cancellation this node shares (see the header). Set once, in the constructor.
     internal CancelContext? Canceler { get; private protected set; }
+
+    // Whose deadline applies to this node (see the header). Set once, in the constructor.
+    internal TimerContext? DeadlineSource { get; private protected set; }
 
     /// <summary>
     /// Why <paramref name="context"/> was canceled (Go's <c>context.Cause</c>): the cause given to

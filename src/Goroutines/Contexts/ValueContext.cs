@@ -14,6 +14,7 @@ internal sealed class ValueContext : Context
         Key = key;
         Entry = value;
         Canceler = parent.Canceler;
+        DeadlineSource = parent.DeadlineSource;
     }
 
     /// <summary>The key, compared with <see cref="object.Equals(object?)"/>.</summary>
