@@ -12,7 +12,8 @@ namespace Goroutines.Contexts;
 // CancelContext: a context that can be canceled (Go's cancelCtx), and the protocol
 // that every cancelable kind shares: propagation from parent to children (Go's
 // propagateCancel, removeChild) and the cancel itself. TimerContext, AfterFuncContext
-// and TokenContext add a hook (OnDone) and nothing else.
+// and TokenContext add their own state (a timer, a function, a registration) and an
+// OnDone hook that cleans it up.
 //
 // State, under _lock: err (null until done) and cause; the Done channel and the token
 // source, both created on first use; the children that descendants registered.
@@ -26,8 +27,8 @@ namespace Goroutines.Contexts;
 //   Cancel(err, cause):
 //     1. Mark, under the lock: if err is set, return (cancel is idempotent). Set
 //        cause, then err; close Done (or install the shared closed channel if nobody
-//        asked for it yet); take the children, leaving null, so that a later Attach
-//        sees err.
+//        asked for it yet), then flag it closed; take the children, leaving null, so
+//        that a later Attach sees err.
 //     2. When a context is canceled for itself (its cancel function, its timer, its
 //        token), it leaves its parent's set; a parent that cancels drops its set whole.
 //     3. Mark every descendant as in 1, with an explicit stack: a deep chain must not
@@ -37,7 +38,9 @@ namespace Goroutines.Contexts;
 //        token source, which runs user callbacks. By then the whole subtree is done and
 //        no lock is held. Exceptions from callbacks are gathered and thrown at the end
 //        as one AggregateException, as CancellationTokenSource.Cancel does.
-//   Locks are never nested: a parent's lock is released before any child's is taken.
+//   No two contexts' locks are ever held at once: a parent's is released before any
+//   child's is taken. (Closing Done takes the channel's lock inside the context's;
+//   channels never take a context's lock.)
 //
 // Rejected: canceling the children while holding the parent's lock, as Go does. Go's
 // cancel runs no user code; here a token's callbacks do, and they must not run under
@@ -45,6 +48,7 @@ namespace Goroutines.Contexts;
 //
 // Invariants:
 // - _err is set at most once; _cause is set before it and never changes afterwards.
+// - Done is closed after _err is written and before _doneClosed is (Error relies on both).
 // - Once _err is set, _children stays null and _tokenSource never changes.
 // - A child is in its parent's set only while neither is done.
 
@@ -75,6 +79,9 @@ internal class CancelContext : Context
     // Written once under _lock with Volatile.Write; read with Volatile.Read (pairs).
     private ContextCanceledException? _err;
 
+    // Set under _lock with Volatile.Write once Done is closed; read by Error (pairs).
+    private bool _doneClosed;
+
     internal CancelContext(Context parent)
         : base(parent)
     {
@@ -82,11 +89,32 @@ internal class CancelContext : Context
         DeadlineSource = parent.DeadlineSource;
     }
 
-    /// <summary>Why the context is done, or null (Go's <c>c.err</c>). Lock-free.</summary>
-    internal ContextCanceledException? Error => Volatile.Read(ref _err);
+    /// <summary>
+    /// Why the context is done, or null (Go's <c>c.err</c>). Lock-free except in the instant
+    /// between a cancel's write of err and its close of Done: err is written first, so a receiver
+    /// woken by Done sees it set; a reader that sees err before the close waits for the cancel to
+    /// release the lock, so Err is never seen set while Done is open (Go's guarantee, kept there by
+    /// its lock).
+    /// </summary>
+    internal ContextCanceledException? Error
+    {
+        get
+        {
+            ContextCanceledException? err = Volatile.Read(ref _err);
+            if (err is null || Volatile.Read(ref _doneClosed))
+            {
+                return err;
+            }
+
+            lock (_lock)
+            {
+                return _err; // the cancel closed Done before it released the lock
+            }
+        }
+    }
 
     /// <summary>The cause, once done (Go's <c>c.cause</c>); null before.</summary>
-    internal Exception? CauseOrNull => Volatile.Read(ref _err) is null ? null : _cause;
+    internal Exception? CauseOrNull => Error is null ? null : _cause;
 
     /// <summary>The Done channel, created on first use.</summary>
     internal ReceiveOnlyChan<ValueTuple> DoneChannel
@@ -277,7 +305,7 @@ internal class CancelContext : Context
             }
 
             _cause = cause;
-            Volatile.Write(ref _err, err); // pairs with the Volatile.Read in Error and CauseOrNull
+            Volatile.Write(ref _err, err); // pairs with the Volatile.Read in Error
             if (_done is { } done)
             {
                 done.Close();
@@ -286,6 +314,8 @@ internal class CancelContext : Context
             {
                 Volatile.Write(ref _done, s_closedDone); // pairs with the Volatile.Read in DoneChannel
             }
+
+            Volatile.Write(ref _doneClosed, true); // pairs with the Volatile.Read in Error
 
             children = _children;
             _children = null;

@@ -33,8 +33,8 @@ namespace Goroutines.Contexts;
 //
 // Invariants:
 // - Canceler and DeadlineSource are set once, in the constructor, from the parent's.
-// - Err goes null -> Canceled or DeadlineExceeded once, and Done is closed no later
-//   than Err can be read as set (both happen under the canceler's lock).
+// - Err goes null -> Canceled or DeadlineExceeded once. Err is seen set only once Done
+//   is closed, and a receive that sees Done closed sees Err set (as Go guarantees).
 
 /// <summary>
 /// Go's <c>context.Context</c>: carries a cancellation signal, a deadline and request-scoped values

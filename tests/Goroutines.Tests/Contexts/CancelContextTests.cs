@@ -186,6 +186,41 @@ public sealed class CancelContextTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Err_ReadWhileAnotherGoroutineCancels_IsNeverSetWhileDoneIsOpen()
+    {
+        const int iterations = 2_000;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        await GoTest.RunAsync(async () =>
+        {
+            for (int i = 0; i < iterations; i++)
+            {
+                var (ctx, cancel) = Context.WithCancel(Context.Background);
+                ReceiveOnlyChan<ValueTuple> done = ctx.Done;
+                var start = new Chan<ValueTuple>();
+                bool consistent = true;
+                var group = new WaitGroup();
+                group.Go(async () =>
+                {
+                    await start.ReceiveAsync();
+                    cancel();
+                });
+                group.Go(async () =>
+                {
+                    await start.ReceiveAsync();
+                    while (ctx.Err is null)
+                    {
+                    }
+
+                    consistent = done.TryReceive(out _, out _);
+                });
+                start.Close();
+                await group.WaitAsync();
+                Assert.True(consistent, $"Iteration {i}: Err was set while Done was still open.");
+            }
+        });
+    }
+
+    [Fact]
     public async Task Done_InSelect_ChosenWhenTheContextIsCanceled()
     {
         var (ctx, cancel) = Context.WithCancel(Context.Background);
