@@ -49,7 +49,7 @@ internal sealed class AfterFuncContext : CancelContext
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Parent}.AfterFunc";
+    private protected override string Segment => ".AfterFunc";
 
     /// <inheritdoc/>
     private protected override void OnDone()

@@ -276,7 +276,7 @@ internal class CancelContext : Context
     internal void CancelByCallerWithCause(Exception? cause) => Cancel(removeFromParent: true, Canceled, cause);
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Parent}.WithCancel";
+    private protected override string Segment => ".WithCancel";
 
     /// <summary>
     /// The kind's own clean-up once done (step 4 of the header): no lock held, the whole subtree

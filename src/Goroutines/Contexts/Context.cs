@@ -1,6 +1,8 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
+using System.Text;
 using System.Threading;
 
 using Goroutines.Channels;
@@ -154,6 +156,9 @@ public abstract partial class Context
     // Whose deadline applies to this node (see the header). Set once, in the constructor.
     internal TimerContext? DeadlineSource { get; private protected set; }
 
+    /// <summary>This node's part of <see cref="ToString"/>: the root's name, or <c>.With...</c> for a derived context.</summary>
+    private protected abstract string Segment { get; }
+
     /// <summary>
     /// Why <paramref name="context"/> was canceled (Go's <c>context.Cause</c>): the cause given to
     /// its <see cref="CancelCauseFunc"/> or its deadline (inherited from the ancestor that was
@@ -218,6 +223,23 @@ public abstract partial class Context
         : throw new InvalidOperationException("The context is not done.");
 
     /// <summary>Go's description of the context, for example <c>context.Background.WithCancel</c>.</summary>
-    /// <returns>The description.</returns>
-    public abstract override string ToString();
+    /// <returns>The description: the root's name, then one segment per derivation.</returns>
+    public sealed override string ToString()
+    {
+        // From the root down, without a call per level (Go recurses; a deep chain must not
+        // overflow a .NET stack, and the debugger display calls this).
+        var path = new Stack<Context>();
+        for (Context? node = this; node is not null; node = node.Parent)
+        {
+            path.Push(node);
+        }
+
+        var text = new StringBuilder();
+        while (path.TryPop(out Context? node))
+        {
+            text.Append(node.Segment);
+        }
+
+        return text.ToString();
+    }
 }

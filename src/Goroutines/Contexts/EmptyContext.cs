@@ -17,5 +17,5 @@ internal sealed class EmptyContext : Context
     }
 
     /// <inheritdoc/>
-    public override string ToString() => _name;
+    private protected override string Segment => _name;
 }

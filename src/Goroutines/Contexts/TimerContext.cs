@@ -74,7 +74,7 @@ internal sealed class TimerContext : CancelContext
     }
 
     /// <summary>Go's description: the deadline and, in brackets, the time left.</summary>
-    public override string ToString() => $"{Parent}.WithDeadline({Deadline:O} [{Deadline - Clock.Provider.GetUtcNow()}])";
+    private protected override string Segment => $".WithDeadline({Deadline:O} [{Deadline - Clock.Provider.GetUtcNow()}])";
 
     /// <inheritdoc/>
     private protected override void OnDone()

@@ -77,7 +77,7 @@ internal sealed class TokenContext : CancelContext
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Parent}.WithCancellationToken";
+    private protected override string Segment => ".WithCancellationToken";
 
     /// <inheritdoc/>
     private protected override void OnDone()

@@ -24,7 +24,7 @@ internal sealed class ValueContext : Context
     internal object? Entry { get; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Parent}.WithValue({Describe(Key)}, {Describe(Entry)})";
+    private protected override string Segment => $".WithValue({Describe(Key)}, {Describe(Entry)})";
 
     // Go prints a Stringer's String, a string as is, and otherwise the type's name; ToString
     // is .NET's Stringer, and its default is the type's name.

@@ -15,5 +15,5 @@ internal sealed class WithoutCancelContext : Context
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Parent}.WithoutCancel";
+    private protected override string Segment => ".WithoutCancel";
 }

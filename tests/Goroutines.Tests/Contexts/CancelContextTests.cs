@@ -343,5 +343,6 @@ public sealed class CancelContextTests : RuntimeTest
         cancel();
 
         Assert.Same(Context.Canceled, leaf.Err);
+        Assert.EndsWith(".WithCancel.WithCancel", leaf.ToString(), StringComparison.Ordinal);
     }
 }
