@@ -207,6 +207,16 @@ public sealed class DeadlineTests : RuntimeTest
     }
 
     [Fact]
+    public void WithTimeout_HugeOnTheSystemClock_ArmsATimerThatCancelStops()
+    {
+        var (ctx, cancel) = Context.WithTimeout(Context.Background, TimeSpan.MaxValue);
+        Assert.True(((TimerContext)ctx).HasTimer);
+        cancel();
+        Assert.False(((TimerContext)ctx).HasTimer);
+        Assert.Same(Context.Canceled, ctx.Err);
+    }
+
+    [Fact]
     public void ToString_Deadline_ShowsTheDeadlineAndTheTimeLeft()
     {
         using var clock = FakeClock.Install();
