@@ -35,7 +35,9 @@ public sealed class DeadlineTests : RuntimeTest
         Assert.Same(Context.DeadlineExceeded, ctx.Err);
         Assert.Same(Context.DeadlineExceeded, Context.Cause(ctx));
         Assert.Equal("context deadline exceeded", Context.DeadlineExceeded.Message);
-        Assert.False(((TimerContext)ctx).HasTimer);
+
+        // The timer's goroutine closes Done before it drops the timer: wait for the cancel to end.
+        GoTest.SpinUntil(() => !((TimerContext)ctx).HasTimer, "the expired context to drop its timer");
         cancel(); // after the deadline: changes nothing
         Assert.Same(Context.DeadlineExceeded, ctx.Err);
     }
@@ -148,7 +150,9 @@ public sealed class DeadlineTests : RuntimeTest
 
         Assert.Same(Context.DeadlineExceeded, child.Err);
         Assert.Null(parent.Err);
-        Assert.Equal(0, ((CancelContext)parent).ChildCount);
+
+        // The timer's goroutine closes Done, then leaves the parent (as Go's cancel): wait for it.
+        GoTest.SpinUntil(() => ((CancelContext)parent).ChildCount == 0, "the expired child to leave its parent");
         cancelChild();
         cancelParent();
     }
