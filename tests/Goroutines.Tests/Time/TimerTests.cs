@@ -149,6 +149,43 @@ public sealed class TimerTests : RuntimeTest
     }
 
     [Fact]
+    public async Task StopAndReset_GoroutinesRacingRealFirings_NothingArrivesAfterTheLastStop()
+    {
+        // On the system clock, timers of a few microseconds fire while their goroutines reset and
+        // stop them, on every processor. Whatever interleaving happened, a value is never
+        // received after a Stop returned.
+        const int goroutines = 8;
+        const int rounds = 2_000;
+        Task[] racers = new Task[goroutines];
+        for (int g = 0; g < goroutines; g++)
+        {
+            int seed = g;
+            racers[g] = GoTest.Start(async () =>
+            {
+                var random = new Random(seed);
+                var timer = new Timer(TimeSpan.FromTicks(random.Next(1, 500)));
+                for (int round = 0; round < rounds; round++)
+                {
+                    timer.Reset(TimeSpan.FromTicks(random.Next(1, 500)));
+                    if (random.Next(3) == 0)
+                    {
+                        await timer.C.ReceiveAsync();
+                    }
+
+                    timer.Stop();
+                    Assert.False(timer.C.TryReceive(out _), $"Round {round}: a value was received after Stop returned.");
+                    if (random.Next(8) == 0)
+                    {
+                        await Go.YieldAsync();
+                    }
+                }
+            });
+        }
+
+        await Task.WhenAll(racers).Within(what: "the racing timers");
+    }
+
+    [Fact]
     public async Task C_InSelect_TimesOutAWaitingReceive()
     {
         using var clock = FakeClock.Install();
