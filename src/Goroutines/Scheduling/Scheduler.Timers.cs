@@ -69,6 +69,9 @@ internal sealed partial class Scheduler
     // When the system monitor will next look at the heaps (clock units); see the header.
     private long _watchedUntil = long.MinValue;
 
+    // The system monitor's shortest nap (20 µs, as Go's sysmon; SystemMonitor's pace).
+    private const long MinimumNapMicroseconds = 20;
+
     // How long a due timer may wait for a busy processor's own scheduling round before the
     // monitor fires it (1 ms, picked without data: well under W10's goal, long enough that the
     // monitor does not fire the timers of busy processors that would run them in a moment).
@@ -213,6 +216,7 @@ internal sealed partial class Scheduler
         {
             RunDueTimersEverywhere();
         }
+
     }
 
     /// <summary>
@@ -221,7 +225,16 @@ internal sealed partial class Scheduler
     /// </summary>
     internal void NoteProcessorIdle()
     {
-        if (_systemClock && EarliestTimer() < Volatile.Read(ref _watchedUntil))
+        if (!_systemClock)
+        {
+            return;
+        }
+
+        // A Dekker pair with the monitor's planning: the idle processor was counted before this
+        // fence, the monitor publishes its plan before its own fence and counts idle processors
+        // after it. Either it sees this processor idle, or this sees its plan.
+        Interlocked.MemoryBarrier();
+        if (EarliestTimer() < Volatile.Read(ref _watchedUntil))
         {
             _monitor.WakeUp();
         }
@@ -239,9 +252,10 @@ internal sealed partial class Scheduler
             return;
         }
 
-        long until = Stopwatch.GetTimestamp() + (napMicroseconds * Stopwatch.Frequency / 1_000_000);
+        long now = Stopwatch.GetTimestamp();
+        long until = now + (napMicroseconds * Stopwatch.Frequency / 1_000_000);
         Volatile.Write(ref _watchedUntil, until);
-        Interlocked.MemoryBarrier(); // pairs with TimerHeap.PublishNextWhen's exchange
+        Interlocked.MemoryBarrier(); // pairs with TimerHeap.PublishNextWhen's exchange and NoteProcessorIdle's fence
         long earliest = EarliestTimer();
         if (earliest != long.MaxValue && IdleProcessorCount == 0)
         {
@@ -250,7 +264,10 @@ internal sealed partial class Scheduler
 
         if (earliest < until)
         {
-            until = earliest;
+            // Never less than the shortest nap, even for a timer already due: the monitor has woken
+            // a machine for it, and a monitor that spun meanwhile could keep that machine off the
+            // CPU it shares (measured: 1 ms per wake-up of W10).
+            until = Math.Max(earliest, now + (MinimumNapMicroseconds * Stopwatch.Frequency / 1_000_000));
             Volatile.Write(ref _watchedUntil, until);
         }
 
