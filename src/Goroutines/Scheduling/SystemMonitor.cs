@@ -28,8 +28,10 @@ namespace Goroutines.Scheduling;
 //              Its step tick has not moved for 10 ms either and the flag was set in
 //              an earlier round: the goroutine never reaches a safe point (a tight
 //              loop, Thread.Sleep, a synchronous read). If work starves meanwhile —
-//              its own run queue, or the global queue, non-empty and nobody has
-//              taken from it for 10 ms — hand the processor to another machine
+//              its own run queue non-empty and nobody has taken from it for 10 ms,
+//              or the global queue likewise (10 ms while an idle processor or a
+//              spinning machine could take it, one round when nobody can: a timer's
+//              goroutine then runs at once) — hand the processor to another machine
 //              (Scheduler.TryRetake); the stuck machine finds it gone when its step
 //              ends, and stops. While other machines steal from the queue, the
 //              stuck goroutine keeps its processor: a goroutine spawning a million
