@@ -40,6 +40,9 @@ internal sealed class AfterFuncContext : CancelContext
         _line = line;
     }
 
+    // The execution context of the AfterFunc call: the function runs in it, whichever thread cancels.
+    private readonly ExecutionContext? _registeredContext = ExecutionContext.Capture();
+
     /// <summary>Arranges for <paramref name="function"/> to run once <paramref name="context"/> is done; returns the stop function.</summary>
     internal static Func<bool> Start(Context context, Action function, string member, string file, int line)
     {
@@ -61,7 +64,7 @@ internal sealed class AfterFuncContext : CancelContext
 
         Action function = _function!;
         _function = null;
-        Scheduler.Instance.Spawn(function, _member, _file, _line);
+        Scheduler.Instance.SpawnIn(_registeredContext, function, _member, _file, _line);
     }
 
     // Go's stop function: true if this call kept the function from running.

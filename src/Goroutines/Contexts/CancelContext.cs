@@ -326,7 +326,17 @@ internal class CancelContext : Context
     // Step 4 of the header.
     private void AfterDone(ref List<Exception>? failures)
     {
-        OnDone();
+        // One context's failure must not leave the rest of the subtree with live timers,
+        // registrations or unstarted AfterFuncs: collect it and go on.
+        try
+        {
+            OnDone();
+        }
+        catch (Exception hook)
+        {
+            (failures ??= []).Add(hook);
+        }
+
         try
         {
             Volatile.Read(ref _tokenSource)?.Cancel(); // final once done (invariant 2)

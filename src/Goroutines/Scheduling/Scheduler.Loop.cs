@@ -130,8 +130,9 @@ internal sealed partial class Scheduler
         }
 
         // Before giving up: the due timers of every processor (an idle or stuck one's timers
-        // would wait otherwise). What they ready is in our queue now: go round again.
-        if (RunDueTimersEverywhere() > 0)
+        // would wait otherwise). What they ready is in our queue now: go round again. (A timer
+        // that readied nothing, a tick nobody waits for, must not keep the machine from parking.)
+        if (RunDueTimersEverywhere() > 0 && !processor.RunQueue.IsEmpty)
         {
             return null;
         }

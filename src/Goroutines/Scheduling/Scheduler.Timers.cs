@@ -69,6 +69,9 @@ internal sealed partial class Scheduler
     // When the system monitor will next look at the heaps (clock units); see the header.
     private long _watchedUntil = long.MinValue;
 
+    // The longest due time an ITimer accepts (System.Threading.Timer's limit, 2^32-2 ms).
+    private static readonly TimeSpan s_longestClockWake = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     // The system monitor's shortest nap (20 µs, as Go's sysmon; SystemMonitor's pace).
     private const long MinimumNapMicroseconds = 20;
 
@@ -105,16 +108,17 @@ internal sealed partial class Scheduler
 
     /// <summary>
     /// Queues <paramref name="timer"/> (or moves it, if queued) for <paramref name="when"/>, in its
-    /// home heap, and wakes the watcher if it became the earliest deadline it does not wait for. Any thread.
+    /// home heap. Any thread.
     /// </summary>
-    /// <remarks>Go: timer.modify and timers.addHeap, then wakeNetPoller.</remarks>
-    public void ScheduleTimer(RuntimeTimer timer, long when, long period, uint sequence)
+    /// <returns>
+    /// Whether it became the earliest deadline the watcher does not wait for: then call
+    /// <see cref="WakeTimerWatcher"/>, holding no lock a timer's firing takes.
+    /// </returns>
+    /// <remarks>Go: timer.modify and timers.addHeap.</remarks>
+    public bool ScheduleTimer(RuntimeTimer timer, long when, long period, uint sequence)
     {
         TimerHeap heap = timer.Heap ??= HomeHeapOfCaller();
-        if (heap.Schedule(timer, when, period, sequence) && when < WatchedUntil())
-        {
-            WakeTimerWatcher(when);
-        }
+        return heap.Schedule(timer, when, period, sequence) && when < WatchedUntil();
     }
 
     // The deadline the watcher (the monitor, or another provider's timer) will look at the heaps by.
@@ -191,8 +195,8 @@ internal sealed partial class Scheduler
     /// <summary>
     /// The system monitor's round for timers. When a timer is due and a processor is idle, wake
     /// a machine to run it (it runs every processor's due timers before it parks, into its own
-    /// queue); when every processor is held and a timer is overdue by the grace period, its
-    /// processor has not reached a scheduling round for that long: fire it here. Sysmon only.
+    /// queue); when a timer is overdue by the grace period, no machine ran it (every processor
+    /// is held by goroutines that do not yield, or no thread could be had): fire it here. Sysmon only.
     /// </summary>
     internal void ServeTimersFromMonitor()
     {
@@ -208,13 +212,14 @@ internal sealed partial class Scheduler
             return;
         }
 
-        if (IdleProcessorCount > 0)
-        {
-            Wakep();
-        }
-        else if (now - earliest >= (_systemClock ? s_busyTimerGrace : 0))
+        // Overdue by the grace: no machine ran it (every processor held, or no thread to be had).
+        if (now - earliest >= (_systemClock ? s_busyTimerGrace : 0))
         {
             RunDueTimersEverywhere();
+        }
+        else if (IdleProcessorCount > 0)
+        {
+            Wakep();
         }
 
     }
@@ -294,6 +299,8 @@ internal sealed partial class Scheduler
             long newNow = provider.GetTimestamp();
             long oldFrequency = old.TimestampFrequency;
             long newFrequency = provider.TimestampFrequency;
+            long Scale(long period) => (long)Int128.Min((Int128)period * newFrequency / oldFrequency, long.MaxValue);
+
             long Shift(long when)
             {
                 if (when == long.MaxValue)
@@ -307,7 +314,7 @@ internal sealed partial class Scheduler
 
             foreach (Processor processor in Processors)
             {
-                processor.Timers.Rebase(Shift);
+                processor.Timers.Rebase(Shift, Scale);
             }
 
             _clockWakeTimer?.Dispose();
@@ -337,7 +344,13 @@ internal sealed partial class Scheduler
         return all[(uint)Environment.CurrentManagedThreadId % (uint)active].Timers;
     }
 
-    private void WakeTimerWatcher(long when)
+    /// <summary>
+    /// Makes the watcher look at the heaps by <paramref name="when"/>: wakes the system monitor, or
+    /// arms another provider's timer. Hold no lock that a timer's firing takes: such a provider
+    /// may run the due timers inside this call.
+    /// </summary>
+    /// <remarks>Go: wakeNetPoller.</remarks>
+    public void WakeTimerWatcher(long when)
     {
         if (_systemClock)
         {
@@ -362,7 +375,9 @@ internal sealed partial class Scheduler
         Volatile.Write(ref _clockWakeArmedFor, when);
         long now = _clock.GetTimestamp();
         TimeSpan due = when <= now ? TimeSpan.Zero : _clock.GetElapsedTime(now, when);
-        _clockWakeTimer.Change(due, Timeout.InfiniteTimeSpan);
+
+        // ITimer implementations take at most 2^32-2 ms; a later deadline wakes early and re-arms.
+        _clockWakeTimer.Change(due < s_longestClockWake ? due : s_longestClockWake, Timeout.InfiniteTimeSpan);
     }
 
     // Another provider's timer came due: fire what is due and arm for the next deadline.

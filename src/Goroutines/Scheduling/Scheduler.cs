@@ -186,6 +186,31 @@ internal sealed partial class Scheduler
     }
 
     /// <summary>
+    /// Spawns <paramref name="entry"/> in <paramref name="captured"/>, an execution context taken
+    /// when the spawn was arranged (none: flow was suppressed then), not the calling thread's: for
+    /// functions registered now and started later by whichever thread fires them
+    /// (<c>Clock.AfterFunc</c>, <c>Context.AfterFunc</c>), as .NET's timers and token registrations do.
+    /// </summary>
+    public void SpawnIn(ExecutionContext? captured, Action entry, string member, string file, int line)
+    {
+        if (captured is not null)
+        {
+            ExecutionContext.Run(captured, _ => Spawn(entry, member, file, line), null);
+        }
+        else if (ExecutionContext.IsFlowSuppressed())
+        {
+            Spawn(entry, member, file, line);
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                Spawn(entry, member, file, line);
+            }
+        }
+    }
+
+    /// <summary>
     /// Queues a goroutine that just became runnable (its scheduled flag already won): into the
     /// current processor's runNext, or the global queue from a thread without one. Any thread.
     /// </summary>

@@ -66,9 +66,13 @@ internal sealed class SystemMonitor
     private readonly Thread _thread;
     private readonly Parker _parker = new();
 
-    // Progress of the global queue as last seen: how many were ever taken, and since when.
+    // _globalTakenSince when the global queue was empty at the last round.
+    private const long NotWaiting = long.MinValue;
+
+    // Progress of the global queue as last seen: how many were ever taken, and since when
+    // goroutines have waited in it without a take (NotWaiting: it was empty).
     private long _globalTaken;
-    private long _globalTakenSince;
+    private long _globalTakenSince = NotWaiting;
 
     public SystemMonitor(Scheduler scheduler)
     {
@@ -110,13 +114,19 @@ internal sealed class SystemMonitor
     private bool Retake(long now)
     {
         // The clock of the global queue's starvation runs only while it holds goroutines and
-        // nobody takes from it: a goroutine queued a moment ago is not starving.
+        // nobody takes from it, from the first round that saw it so: a goroutine queued a
+        // moment ago is not starving.
         long taken = _scheduler.GlobalTaken;
-        if (taken != _globalTaken || _scheduler.GlobalCount == 0)
+        if (_scheduler.GlobalCount == 0)
         {
-            _globalTaken = taken;
+            _globalTakenSince = NotWaiting;
+        }
+        else if (taken != _globalTaken || _globalTakenSince == NotWaiting)
+        {
             _globalTakenSince = now;
         }
+
+        _globalTaken = taken;
 
         bool acted = false;
         foreach (Processor processor in _scheduler.Processors)
@@ -187,7 +197,7 @@ internal sealed class SystemMonitor
         // processor busy and nobody looking, hand off as soon as a round passed without a take
         // (a timer's goroutine readied while hogs hold every processor runs now, not 10 ms late).
         long patience = _scheduler.IdleProcessorCount + _scheduler.SpinningMachines > 0 ? ForcePreemptTicks : 0;
-        bool globalStarving = _scheduler.GlobalCount > 0 && now - _globalTakenSince > patience;
+        bool globalStarving = _globalTakenSince != NotWaiting && _scheduler.GlobalCount > 0 && now - _globalTakenSince > patience;
         return stepStuck
             && (localStarving || globalStarving)
             && !owner.InOwnerSection

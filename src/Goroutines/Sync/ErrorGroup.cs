@@ -69,7 +69,7 @@ public sealed class ErrorGroup
     private readonly WaitGroup _group = new();
     private readonly CancelCauseFunc? _cancel;
     private Chan<ValueTuple> _limit; // nil: no limit. Written by SetLimit only (not concurrently with starts).
-    private Exception? _error;       // the first error; set once with a CAS
+    private ExceptionDispatchInfo? _error; // the first error, its stack captured once; set once with a CAS
 
     /// <summary>Creates a group with no limit and no context (Go's zero <c>errgroup.Group</c>).</summary>
     public ErrorGroup()
@@ -346,7 +346,7 @@ public sealed class ErrorGroup
     // Go's errOnce.Do: the first error is kept and cancels the context.
     private void Record(Exception error)
     {
-        if (Interlocked.CompareExchange(ref _error, error, null) is null)
+        if (Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(error), null) is null)
         {
             _cancel?.Invoke(error);
         }
@@ -354,11 +354,9 @@ public sealed class ErrorGroup
 
     private void Finish()
     {
-        Exception? error = Volatile.Read(ref _error);
-        _cancel?.Invoke(error);
-        if (error is not null)
-        {
-            ExceptionDispatchInfo.Throw(error);
-        }
+        // Every wait rethrows the stack captured when the error was recorded, not one grown by earlier waits.
+        ExceptionDispatchInfo? error = Volatile.Read(ref _error);
+        _cancel?.Invoke(error?.SourceException);
+        error?.Throw();
     }
 }

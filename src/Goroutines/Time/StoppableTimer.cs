@@ -19,7 +19,8 @@ namespace Goroutines.Time;
 // A firing taken out of the heap just before a Stop therefore sees a newer generation
 // and delivers nothing; one that delivered before the Stop has its value drained.
 // Lock order: this monitor, then the heap's lock, then a channel's lock; a heap runs
-// Fire after releasing its own lock.
+// Fire after releasing its own lock, and Reset wakes the timer watcher after releasing
+// this monitor (a TimeProvider's timer may fire synchronously, and fire this timer).
 //
 // Rejected: Go 1.23 keeps a channel timer out of the heap until someone waits on its
 // channel, so an unreferenced, unstopped timer is garbage. Ours stays queued until it
@@ -39,13 +40,23 @@ internal abstract class StoppableTimer : RuntimeTimer
     /// <remarks>Go: timer.modify (t.Reset).</remarks>
     public bool Reset(long when, long period)
     {
+        bool active;
+        bool wakeWatcher;
+        Scheduler scheduler = Scheduler.Instance;
         lock (this)
         {
-            bool active = Deactivate();
+            active = Deactivate();
             _armed = true;
-            Scheduler.Instance.ScheduleTimer(this, when, period, _sequence);
-            return active;
+            wakeWatcher = scheduler.ScheduleTimer(this, when, period, _sequence);
         }
+
+        // Outside the monitor: another provider's ITimer may run due timers inside Change, this one included.
+        if (wakeWatcher)
+        {
+            scheduler.WakeTimerWatcher(when);
+        }
+
+        return active;
     }
 
     /// <summary>Stops the timer.</summary>

@@ -171,10 +171,11 @@ internal sealed class TimerHeap
     }
 
     /// <summary>
-    /// Moves every deadline by <paramref name="shift"/> into another clock's units: each timer
-    /// keeps its remaining time (used when the runtime's time provider changes).
+    /// Moves every deadline by <paramref name="shift"/>, and scales every period by
+    /// <paramref name="scale"/>, into another clock's units: each timer keeps its remaining time
+    /// (used when the runtime's time provider changes).
     /// </summary>
-    public void Rebase(Func<long, long> shift)
+    public void Rebase(Func<long, long> shift, Func<long, long> scale)
     {
         lock (_lock)
         {
@@ -184,7 +185,7 @@ internal sealed class TimerHeap
                 if (_entries[i].Item is RuntimeTimer timer)
                 {
                     timer.When = _entries[i].When;
-                    timer.Period = timer.Period > 0 ? Math.Max(1, shift(timer.Period) - shift(0)) : 0;
+                    timer.Period = timer.Period > 0 ? Math.Max(1, scale(timer.Period)) : 0;
                 }
             }
 

@@ -12,7 +12,8 @@ namespace Goroutines.Tests.TestSupport;
 /// A clock that moves only when the test says so. <see cref="Install"/> makes it the runtime's
 /// clock (<see cref="Clock.Provider"/>) until disposed; <see cref="Advance"/> moves it and, before
 /// returning, runs every timer it created that came due, so every runtime timer due by then has
-/// fired (goroutines readied, values sent, functions' goroutines started).
+/// fired (goroutines readied, values sent, functions' goroutines started). Like Microsoft's
+/// FakeTimeProvider, a timer changed to a due time already reached runs inside that Change call.
 /// </summary>
 public sealed class FakeClock : TimeProvider, IDisposable
 {
@@ -60,6 +61,11 @@ public sealed class FakeClock : TimeProvider, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
         Interlocked.Add(ref _ticks, by.Ticks);
+        RunDue();
+    }
+
+    private void RunDue()
+    {
         while (TakeDue() is { } due)
         {
             due.Run();
@@ -101,12 +107,19 @@ public sealed class FakeClock : TimeProvider, IDisposable
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(dueTime, TimeSpan.FromMilliseconds(uint.MaxValue - 1));
             lock (this)
             {
                 _dueAt = dueTime == Timeout.InfiniteTimeSpan ? long.MaxValue : clock.GetTimestamp() + dueTime.Ticks;
                 _period = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
-                return true;
             }
+
+            if (dueTime == TimeSpan.Zero)
+            {
+                clock.RunDue();
+            }
+
+            return true;
         }
 
         public bool TryTakeDue(long now)

@@ -82,7 +82,7 @@ public sealed class TimerHeapTests
         heap.Schedule(oneShot, 100, 0, 0);
         heap.Schedule(periodic, 50, 20, 0);
 
-        heap.Rebase(when => (when * 10) + 7);
+        heap.Rebase(when => (when * 10) + 7, period => period * 10);
 
         Assert.Equal(507, heap.NextWhen);
         Assert.Equal(1007, oneShot.When);

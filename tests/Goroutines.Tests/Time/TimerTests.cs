@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -186,6 +187,53 @@ public sealed class TimerTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Reset_ProviderFiresInsideItsOwnTimerChange_NoDeadlock()
+    {
+        // The fake clock, as Microsoft's FakeTimeProvider, runs a timer changed to "due now" inside
+        // the Change call, so firing runtime timers (taking their monitors) may happen on any thread
+        // that arms the clock. Threads resetting timers to zero and advancing the clock at once
+        // must all finish.
+        using var clock = FakeClock.Install();
+        Timer[] timers = Enumerable.Range(0, 4).Select(_ => new Timer(TimeSpan.FromHours(1))).ToArray();
+        using var start = new Barrier(4);
+        PlainThread[] threads = Enumerable.Range(0, 4).Select(t => PlainThread.Start(() =>
+        {
+            var random = new Random(t);
+            start.SignalAndWait();
+            for (int i = 0; i < 20_000; i++)
+            {
+                Timer timer = timers[random.Next(timers.Length)];
+                if (t == 0)
+                {
+                    clock.Advance(TimeSpan.FromTicks(1));
+                }
+                else
+                {
+                    timer.Reset(random.Next(2) == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(1));
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(threads.Select(t => t.Completion)).Within(what: "the threads resetting timers and advancing the clock");
+        foreach (Timer timer in timers)
+        {
+            timer.Stop();
+        }
+    }
+
+    [Fact]
+    public void Reset_DeadlineBeyondWhatAnITimerTakes_Works()
+    {
+        using var clock = FakeClock.Install();
+        var timer = new Timer(TimeSpan.FromDays(100));
+
+        clock.Advance(TimeSpan.FromDays(99));
+        Assert.False(timer.C.TryReceive(out _));
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.True(timer.C.TryReceive(out _), "A timer beyond the provider timer's range did not fire.");
+    }
+
+    [Fact]
     public async Task C_InSelect_TimesOutAWaitingReceive()
     {
         using var clock = FakeClock.Install();
@@ -211,6 +259,26 @@ public sealed class TimerTests : RuntimeTest
         long id = await GoTest.RunAsync(async () => await ran.ReceiveAsync());
         Assert.NotEqual(0, id);
         Assert.False(timer.Stop(), "Stop after the function started should report it fired.");
+    }
+
+    [Fact]
+    public async Task AfterFunc_FiredByAnotherThread_RunsInTheCallersExecutionContext()
+    {
+        using var clock = FakeClock.Install();
+        var flowed = new AsyncLocal<string?>();
+        var seen = new Chan<string?>(1);
+        flowed.Value = "registrant";
+        Clock.AfterFunc(Second, () => seen.TrySend(flowed.Value));
+        flowed.Value = null;
+
+        // The thread that fires the timer has a value of its own, which must not leak into the function.
+        await Task.Run(() =>
+        {
+            flowed.Value = "firing thread";
+            clock.Advance(Second);
+        });
+
+        Assert.Equal("registrant", await GoTest.RunAsync(async () => await seen.ReceiveAsync()));
     }
 
     [Fact]
