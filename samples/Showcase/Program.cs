@@ -1,7 +1,7 @@
 // Licensed under the MIT License.
 
-// The showcase: a million goroutines, work stealing, a CPU hog that starves nobody, and
-// Go's channels and select.
+// The showcase: a million goroutines, work stealing, a CPU hog that starves nobody, Go's
+// channels and select, and its timers and contexts.
 // Run it with: dotnet run -c Release --project samples/Showcase
 
 using System;
@@ -11,6 +11,9 @@ using System.Threading.Tasks;
 
 using Goroutines;
 using Goroutines.Channels;
+using Goroutines.Contexts;
+using Goroutines.Sync;
+using Goroutines.Time;
 
 Go.Main(async () =>
 {
@@ -172,6 +175,43 @@ Go.Main(async () =>
     }
 
     Console.WriteLine($"   A select fanned in {fromEvens:N0} values from one producer and {fromOdds:N0} from the other (sum {total:N0}) until both closed.");
+    Console.WriteLine();
+
+    // 5. Timers and contexts. 100,000 goroutines sleep 1-100 ms on the processors' timer heaps
+    //    (one heap entry each, no .NET timer each); then workers tick until a context's
+    //    deadline cancels them all through a select on its Done channel.
+    const int Sleepers = 100_000;
+    var sleepers = new WaitGroup();
+    var random = new Random(1);
+    long sleepStart = Stopwatch.GetTimestamp();
+    for (int i = 0; i < Sleepers; i++)
+    {
+        TimeSpan nap = TimeSpan.FromMilliseconds(random.Next(1, 101));
+        sleepers.Go(async () => await Clock.SleepAsync(nap));
+    }
+
+    await sleepers.WaitAsync();
+    Console.WriteLine($"5. {Sleepers:N0} goroutines slept 1-100 ms each; all were awake after {Stopwatch.GetElapsedTime(sleepStart).TotalMilliseconds:F0} ms (while section 3's spinner still holds a core).");
+
+    var (deadline, cancel) = Context.WithTimeout(Context.Background, TimeSpan.FromMilliseconds(50));
+    var (workers, workersContext) = ErrorGroup.WithContext(deadline);
+    int ticks = 0;
+    for (int w = 0; w < 4; w++)
+    {
+        workers.Go(async () =>
+        {
+            using var ticker = new Ticker(TimeSpan.FromMilliseconds(5));
+            var wait = new Select();
+            while (await wait.Receive(ticker.C).Receive(workersContext.Done).WaitAsync() == 0)
+            {
+                Interlocked.Increment(ref ticks);
+            }
+        });
+    }
+
+    await workers.WaitAsync();
+    cancel();
+    Console.WriteLine($"   4 workers counted {ticks} ticks of 5 ms until their context's deadline: \"{workersContext.Err?.Message}\".");
     Console.WriteLine();
 
     RuntimeStatistics stats = Go.ReadStatistics();
