@@ -128,8 +128,11 @@ internal sealed class Processor
     /// <summary>Run-queue head position sysmon saw last.</summary>
     public uint SysmonQueueHead;
 
-    /// <summary>When sysmon first saw <see cref="SysmonQueueHead"/>: how long nobody has taken from the queue.</summary>
-    public long SysmonQueueHeadSince;
+    /// <summary>
+    /// When sysmon first saw <see cref="SysmonQueueHead"/> with goroutines waiting in this stuck slice
+    /// (how long nobody has taken from the queue), or <see cref="SystemMonitor.NotWaiting"/>.
+    /// </summary>
+    public long SysmonQueueHeadSince = SystemMonitor.NotWaiting;
 
     /// <summary>Whether sysmon already asked the current goroutine to yield.</summary>
     public bool SysmonPreempted;

@@ -66,8 +66,8 @@ internal sealed class SystemMonitor
     private readonly Thread _thread;
     private readonly Parker _parker = new();
 
-    // _globalTakenSince when the global queue was empty at the last round.
-    private const long NotWaiting = long.MinValue;
+    // A starvation clock that is not running: the queue was empty when last seen.
+    internal const long NotWaiting = long.MinValue;
 
     // Progress of the global queue as last seen: how many were ever taken, and since when
     // goroutines have waited in it without a take (NotWaiting: it was empty).
@@ -157,6 +157,7 @@ internal sealed class SystemMonitor
             processor.SysmonTick = tick;
             processor.SysmonTickSince = now;
             processor.SysmonPreempted = false;
+            processor.SysmonQueueHeadSince = NotWaiting;
         }
 
         uint step = Volatile.Read(ref processor.StepTick);
@@ -183,15 +184,21 @@ internal sealed class SystemMonitor
             return true;
         }
 
+        // The local queue's starvation clock, like the global one's, runs from the first round of
+        // this stuck slice that saw goroutines waiting and nobody taking from the queue.
         uint head = processor.RunQueue.Head;
-        if (head != processor.SysmonQueueHead || processor.RunQueue.IsEmpty)
+        if (processor.RunQueue.IsEmpty)
+        {
+            processor.SysmonQueueHeadSince = NotWaiting;
+        }
+        else if (head != processor.SysmonQueueHead || processor.SysmonQueueHeadSince == NotWaiting)
         {
             processor.SysmonQueueHead = head;
             processor.SysmonQueueHeadSince = now;
         }
 
         bool stepStuck = now - processor.SysmonStepSince >= ForcePreemptTicks;
-        bool localStarving = !processor.RunQueue.IsEmpty && now - processor.SysmonQueueHeadSince >= ForcePreemptTicks;
+        bool localStarving = processor.SysmonQueueHeadSince != NotWaiting && now - processor.SysmonQueueHeadSince >= ForcePreemptTicks;
         // Work in the global queue waits for a stuck processor only if nobody else can take it:
         // with an idle processor or a spinning machine about, give them 10 ms; with every
         // processor busy and nobody looking, hand off as soon as a round passed without a take
