@@ -46,6 +46,7 @@ namespace Goroutines.Scheduling;
 //
 // Hogs and blocking calls: SystemMonitor.cs. Ownership hand-off: Processor.cs.
 // Goroutine steps and readying: Goroutine.cs.
+// The trace and metrics: Scheduler.Diagnostics.cs and Diagnostics/.
 //
 // Rejected: building on the .NET ThreadPool (its work items cannot be stolen
 // back, it has no runNext or hand-off, and its hill-climbing adds threads where Go
