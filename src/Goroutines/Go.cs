@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -157,4 +158,25 @@ public static class Go
 
     /// <summary>Reads the scheduler's counters (goroutines, threads, steals, preemptions, hand-offs).</summary>
     public static RuntimeStatistics ReadStatistics() => Scheduler.Instance.ReadStatistics();
+
+    /// <summary>
+    /// Writes one snapshot of the scheduler in the format of Go's <c>GODEBUG=schedtrace</c> line
+    /// (<c>SCHED 1004ms: gomaxprocs=2 idleprocs=0 threads=5 ... runqueue=0 [3 1]</c>), or with
+    /// <paramref name="detailed"/> Go's <c>scheddetail=1</c> form: a line per processor, per
+    /// thread and per running goroutine. Any thread.
+    /// </summary>
+    /// <param name="writer">Where the snapshot goes, in one <see cref="TextWriter.Write(string)"/> call.</param>
+    /// <param name="detailed">Whether to write the detailed form.</param>
+    /// <remarks>
+    /// The same snapshot the <c>GODEBUG=schedtrace=N</c> environment variable makes the runtime
+    /// write to stderr every N ms (add <c>scheddetail=1</c> for the detailed form). Nothing is
+    /// stopped: the counters on the first line are read together, the rest racily, so the lines
+    /// need not agree exactly. The runtime's metrics are in the "Goroutines" meter.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> is null.</exception>
+    public static void WriteSchedulerTrace(TextWriter writer, bool detailed = false)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Scheduler.Instance.WriteSchedTrace(writer, detailed);
+    }
 }

@@ -294,6 +294,12 @@ internal sealed class Goroutine : SynchronizationContext
     public void NoteParking(WaitReason reason) => _parkReason = reason;
 
     /// <summary>
+    /// The reason the current step noted for the park it is about to make (None if it noted none).
+    /// Its machine only, between <see cref="RunStep"/> and <see cref="FinishStep"/>.
+    /// </summary>
+    public WaitReason PendingParkReason => _parkReason;
+
+    /// <summary>
     /// Makes <paramref name="continuation"/> the next work item and asks the machine to requeue the
     /// goroutine when this step ends: at the tail of its processor's ring, or of the global queue
     /// if sysmon had asked it to yield. The goroutine's own code only.

@@ -82,6 +82,9 @@ internal sealed class Machine
     /// <summary>Link in the idle-machine list; under the scheduler lock.</summary>
     public Machine? IdleLink;
 
+    /// <summary>Next (older) machine in the list of all machines (Go: m.alllink); set once, before the machine is published.</summary>
+    public Machine? AllLink;
+
     /// <summary>Whether the machine is inside the runtime with its processor. Read by sysmon after its barrier.</summary>
     public bool InOwnerSection => Volatile.Read(ref _inOwnerSection);
 

@@ -111,6 +111,9 @@ internal sealed class Processor
     /// <summary>Goroutines preempted (yielded at a safe point because sysmon asked) on this processor.</summary>
     public long Preemptions;
 
+    /// <summary>Goroutines that parked on a channel operation or a select on this processor.</summary>
+    public long ChannelParks;
+
     // ---- sysmon's bookkeeping: sysmon thread only ----
 
     /// <summary>Schedule tick sysmon saw last.</summary>

@@ -263,6 +263,7 @@ internal sealed partial class Scheduler
         machine.LeaveForStep();
 
         g.RunStep();
+        WaitReason parkReason = g.PendingParkReason; // before FinishStep: once parked, a waker may change it
         Goroutine.StepOutcome outcome = g.FinishStep();
         if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
         {
@@ -317,6 +318,11 @@ internal sealed partial class Scheduler
 
                 break;
             case Goroutine.StepOutcome.Parked:
+                if (parkReason.IsChannelWait())
+                {
+                    CountChannelPark(current);
+                }
+
                 break;
         }
     }

@@ -4,6 +4,7 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 
+using Goroutines.Diagnostics;
 using Goroutines.Internal;
 
 namespace Goroutines.Scheduling;
@@ -45,6 +46,7 @@ namespace Goroutines.Scheduling;
 //
 // Hogs and blocking calls: SystemMonitor.cs. Ownership hand-off: Processor.cs.
 // Goroutine steps and readying: Goroutine.cs.
+// The trace and metrics: Scheduler.Diagnostics.cs and Diagnostics/.
 //
 // Rejected: building on the .NET ThreadPool (its work items cannot be stolen
 // back, it has no runNext or hand-off, and its hill-climbing adds threads where Go
@@ -122,6 +124,9 @@ internal sealed partial class Scheduler
         var scheduler = new Scheduler(MaxProcsFromEnvironment());
         if (Interlocked.CompareExchange(ref s_instance, scheduler, null) is null)
         {
+            // GODEBUG is read once, before sysmon starts (its thread start publishes the setting).
+            scheduler._schedTrace = SchedTraceOptions.FromGoDebug(GoDebug.FromEnvironment());
+            scheduler._metrics = new RuntimeMetrics(scheduler);
             scheduler._monitor.Start();
         }
 
@@ -480,7 +485,9 @@ internal sealed partial class Scheduler
         }
         else if (processor is not null)
         {
-            new Machine(id, processor, spinning, Volatile.Read(ref _stackBytes), this).Start();
+            var created = new Machine(id, processor, spinning, Volatile.Read(ref _stackBytes), this);
+            RegisterMachine(created);
+            created.Start();
         }
         else
         {

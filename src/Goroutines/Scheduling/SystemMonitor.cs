@@ -2,7 +2,10 @@
 
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
+
+using Goroutines.Diagnostics;
 
 namespace Goroutines.Scheduling;
 
@@ -40,6 +43,12 @@ namespace Goroutines.Scheduling;
 //              work, or nobody spinning or idle to take it, or 10 ms have passed:
 //              hand the processor off likewise.
 //
+// The scheduler trace (GODEBUG=schedtrace=N, Diagnostics/SchedulerTrace.cs): after
+// each round, when N ms have passed since the last snapshot (the first one at once,
+// as Go's), sysmon writes one. While the trace is on, no nap outlasts the time left to
+// the next snapshot, so each comes on time however far the nap has backed off.
+// Writing is not action: it does not reset the back-off.
+//
 // Rejected: timer-driven checks per processor (a .NET Timer per processor fires on
 // the thread pool, which a CPU hog may starve); hard preemption (the CLR offers
 // no safe way to interrupt a thread at an arbitrary point).
@@ -74,6 +83,10 @@ internal sealed class SystemMonitor
     private long _globalTaken;
     private long _globalTakenSince = NotWaiting;
 
+    // The trace settings the last snapshot was written under, and when (Stopwatch ticks).
+    private SchedTraceOptions? _traceOptions;
+    private long _lastTrace;
+
     public SystemMonitor(Scheduler scheduler)
     {
         _scheduler = scheduler;
@@ -101,13 +114,60 @@ internal sealed class SystemMonitor
                 nap = Math.Min(nap * 2, MaxNapMicroseconds);
             }
 
-            _scheduler.NapUntilTimerOrTimeout(_parker, nap);
+            _scheduler.NapUntilTimerOrTimeout(_parker, LimitNapForTrace(nap));
 
             // Timers fired do not count as action: the next nap is cut short by the next timer anyway.
             _scheduler.ServeTimersFromMonitor();
-            idleRounds = Retake(Stopwatch.GetTimestamp()) ? 0 : idleRounds + 1;
+            long now = Stopwatch.GetTimestamp();
+            idleRounds = Retake(now) ? 0 : idleRounds + 1;
+            TraceIfDue(now);
         }
     }
+
+    /// <summary>Shortens <paramref name="nap"/> (µs) to end when the next trace snapshot is due.</summary>
+    private long LimitNapForTrace(long nap)
+    {
+        SchedTraceOptions? options = _scheduler.SchedTrace;
+        if (options is null || options != _traceOptions)
+        {
+            return options is null ? nap : MinNapMicroseconds; // new settings: the first snapshot at once
+        }
+
+        long dueIn = _lastTrace + PeriodTicks(options) - Stopwatch.GetTimestamp();
+        long dueInMicroseconds = dueIn * 1_000_000 / Stopwatch.Frequency;
+        return Math.Clamp(dueInMicroseconds, MinNapMicroseconds, nap);
+    }
+
+    /// <summary>Writes a scheduler trace snapshot if one is due.</summary>
+    /// <remarks>Go: sysmon's schedtrace call.</remarks>
+    private void TraceIfDue(long now)
+    {
+        SchedTraceOptions? options = _scheduler.SchedTrace;
+        if (options is null)
+        {
+            _traceOptions = null;
+            return;
+        }
+
+        if (options == _traceOptions && now - _lastTrace < PeriodTicks(options))
+        {
+            return;
+        }
+
+        _traceOptions = options;
+        _lastTrace = now;
+        try
+        {
+            _scheduler.WriteSchedTrace(options.Writer, options.Detailed);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // stderr closed or failing: the trace is best effort, sysmon goes on.
+        }
+    }
+
+    private static long PeriodTicks(SchedTraceOptions options) =>
+        (long)(options.Period.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>One round over all processors. Returns whether it did anything.</summary>
     /// <remarks>Go: retake.</remarks>

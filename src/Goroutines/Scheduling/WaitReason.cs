@@ -60,9 +60,16 @@ internal enum WaitReason : byte
     Parked,
 }
 
-/// <summary>Go's spelling of each <see cref="WaitReason"/>, as goroutine dumps print it.</summary>
+/// <summary>Go's spelling of each <see cref="WaitReason"/>, as goroutine dumps print it, and its class.</summary>
 internal static class WaitReasonExtensions
 {
+    /// <summary>Whether the reason is a wait on a channel operation or a select (the parks the metrics count).</summary>
+    /// <param name="reason">The wait reason.</param>
+    /// <returns>True for the channel and select reasons, nil channels and <c>select {}</c> included.</returns>
+    public static bool IsChannelWait(this WaitReason reason) =>
+        reason is WaitReason.ChanReceive or WaitReason.ChanSend or WaitReason.ChanReceiveNilChan
+            or WaitReason.ChanSendNilChan or WaitReason.Select or WaitReason.SelectNoCases;
+
     /// <summary>Returns the reason as Go prints it, for example <c>chan receive</c>.</summary>
     /// <param name="reason">The wait reason.</param>
     /// <returns>The text Go's goroutine dump shows for the reason.</returns>

@@ -1,0 +1,113 @@
+// Licensed under the MIT License.
+
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+
+using Goroutines.Diagnostics;
+
+namespace Goroutines.Scheduling;
+
+// The scheduler's side of the diagnostics (Diagnostics/): the list of every machine
+// ever created (Go's allm), the start time the trace counts from, the schedtrace
+// settings sysmon reads, and consistent reads of the counters that live under the
+// scheduler lock. Formatting and metrics live in Diagnostics/, never under the lock:
+// a trace writer is user code and may block.
+//
+// Invariants:
+// - _allMachines only grows; a machine is linked under _lock before its thread starts.
+// - _schedTrace is replaced whole (Volatile), never mutated.
+internal sealed partial class Scheduler
+{
+    // Head of the list of all machines, newest first (Go: allm); linked under _lock, read racily.
+    private Machine? _allMachines;
+
+    // What sysmon's periodic trace writes; null when off. Set from GODEBUG at start, by tests later.
+    private SchedTraceOptions? _schedTrace;
+
+    // The "Goroutines" meter's instruments; created at start, read only by metric collection.
+    private RuntimeMetrics? _metrics;
+
+    // Channel parks counted on a thread that had no processor at the time (interlocked).
+    private long _channelParksOffProcessor;
+
+    /// <summary>When the scheduler was created (Stopwatch ticks): the trace's time zero, as Go's runtime start.</summary>
+    internal long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>The newest machine; follow <see cref="Machine.AllLink"/> for the others. Read racily.</summary>
+    internal Machine? AllMachines => Volatile.Read(ref _allMachines);
+
+    /// <summary>The periodic trace's settings, or null when it is off. Read by sysmon every round.</summary>
+    internal SchedTraceOptions? SchedTrace => Volatile.Read(ref _schedTrace);
+
+    /// <summary>The runtime's metric instruments (null only before the scheduler started).</summary>
+    internal RuntimeMetrics? Metrics => _metrics;
+
+    /// <summary>Channel parks on threads without a processor.</summary>
+    internal long ChannelParksOffProcessor => Interlocked.Read(ref _channelParksOffProcessor);
+
+    /// <summary>
+    /// Turns sysmon's periodic trace on with <paramref name="options"/>, or off with null, and
+    /// wakes sysmon so that a new setting takes effect within one round. Any thread.
+    /// </summary>
+    internal void SetSchedTrace(SchedTraceOptions? options)
+    {
+        Volatile.Write(ref _schedTrace, options);
+        _monitor.WakeUp();
+    }
+
+    /// <summary>Writes one scheduler trace snapshot (see Diagnostics/SchedulerTrace.cs). Any thread.</summary>
+    /// <remarks>Go: schedtrace.</remarks>
+    internal void WriteSchedTrace(TextWriter writer, bool detailed) =>
+        writer.Write(SchedulerTrace.Format(this, detailed));
+
+    /// <summary>Links a new machine into the list of all machines, before its thread starts.</summary>
+    private void RegisterMachine(Machine machine)
+    {
+        lock (_lock)
+        {
+            machine.AllLink = _allMachines;
+            Volatile.Write(ref _allMachines, machine); // release: publishes AllLink to racy readers
+        }
+    }
+
+    /// <summary>
+    /// Reads the counters kept under the scheduler lock at one moment, as Go's schedtrace does under
+    /// sched.lock, and adds the idle machines to <paramref name="idleMachines"/> if given.
+    /// </summary>
+    internal SchedulerCounts ReadCounts(HashSet<Machine>? idleMachines)
+    {
+        lock (_lock)
+        {
+            if (idleMachines is not null)
+            {
+                for (Machine? machine = _idleMachines; machine is not null; machine = machine.IdleLink)
+                {
+                    idleMachines.Add(machine);
+                }
+            }
+
+            return new SchedulerCounts(
+                _maxProcs,
+                _idleProcessorCount.Value,
+                _machineCount,
+                Volatile.Read(ref _spinningMachines.Value),
+                _idleMachineCount,
+                _globalQueue.Count);
+        }
+    }
+
+    /// <summary>Counts a park on a channel or select by the goroutine that just parked. Its machine only.</summary>
+    private void CountChannelPark(Processor? processor)
+    {
+        if (processor is not null)
+        {
+            processor.ChannelParks++;
+        }
+        else
+        {
+            Interlocked.Increment(ref _channelParksOffProcessor);
+        }
+    }
+}
