@@ -142,11 +142,11 @@ internal sealed partial class Scheduler
     public static int RunDueTimers(TimerHeap heap, long now)
     {
         int fired = 0;
-        while (heap.NextWhen <= now && heap.TryTakeDue(now, out object? due, out uint sequence))
+        while (heap.NextWhen <= now && heap.TryTakeDue(now, out object? due, out uint sequence, out long dueWhen))
         {
             if (due is RuntimeTimer timer)
             {
-                timer.Fire(sequence);
+                timer.Fire(sequence, now - dueWhen);
             }
             else
             {

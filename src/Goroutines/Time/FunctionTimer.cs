@@ -16,5 +16,5 @@ internal sealed class FunctionTimer(Action function, string member, string file,
     private readonly ExecutionContext? _context = ExecutionContext.Capture();
 
     /// <inheritdoc/>
-    protected override void Deliver() => Scheduler.Instance.SpawnIn(_context, function, member, file, line);
+    protected override void Deliver(long lateness) => Scheduler.Instance.SpawnIn(_context, function, member, file, line);
 }

@@ -43,5 +43,6 @@ internal abstract class RuntimeTimer
     /// heap: a machine in its scheduling loop, or the system monitor. Must not block.
     /// </summary>
     /// <param name="sequence">The <see cref="Sequence"/> the timer was queued with.</param>
-    public abstract void Fire(uint sequence);
+    /// <param name="lateness">How long after its deadline it fires, in clock units.</param>
+    public abstract void Fire(uint sequence, long lateness);
 }

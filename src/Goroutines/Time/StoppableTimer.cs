@@ -71,7 +71,7 @@ internal abstract class StoppableTimer : RuntimeTimer
     }
 
     /// <inheritdoc/>
-    public sealed override void Fire(uint sequence)
+    public sealed override void Fire(uint sequence, long lateness)
     {
         lock (this)
         {
@@ -85,12 +85,15 @@ internal abstract class StoppableTimer : RuntimeTimer
                 _armed = false;
             }
 
-            Deliver();
+            Deliver(lateness);
         }
     }
 
-    /// <summary>Delivers one firing: a value on the channel, or the function's goroutine. Under the monitor; must not block.</summary>
-    protected abstract void Deliver();
+    /// <summary>
+    /// Delivers one firing, <paramref name="lateness"/> (clock units) after its deadline: a value on
+    /// the channel, or the function's goroutine. Under the monitor; must not block.
+    /// </summary>
+    protected abstract void Deliver(long lateness);
 
     /// <summary>Takes back a delivered value that nobody received yet; returns whether there was one. Under the monitor.</summary>
     protected virtual bool TakeBackUndelivered() => false;

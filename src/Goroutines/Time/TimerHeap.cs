@@ -132,8 +132,9 @@ internal sealed class TimerHeap
     /// one-shot timer leaves the heap, a periodic timer is queued again for its next period after
     /// <paramref name="now"/> (missed periods are skipped, as Go's tickers drop ticks). The caller
     /// fires it outside the lock (<see cref="RuntimeTimer.Fire"/>, or <see cref="Waiter.Ready"/>).
+    /// <paramref name="dueWhen"/> is the deadline it was taken for.
     /// </summary>
-    public bool TryTakeDue(long now, out object? due, out uint sequence)
+    public bool TryTakeDue(long now, out object? due, out uint sequence, out long dueWhen)
     {
         lock (_lock)
         {
@@ -141,10 +142,12 @@ internal sealed class TimerHeap
             {
                 due = null;
                 sequence = 0;
+                dueWhen = 0;
                 return false;
             }
 
             due = _entries[0].Item;
+            dueWhen = _entries[0].When;
             if (due is RuntimeTimer { Period: > 0 } timer)
             {
                 sequence = timer.Sequence;

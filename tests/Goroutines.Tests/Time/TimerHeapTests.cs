@@ -38,7 +38,7 @@ public sealed class TimerHeapTests
         }
 
         long previous = long.MinValue;
-        while (heap.TryTakeDue(long.MaxValue - 1, out object? taken, out _))
+        while (heap.TryTakeDue(long.MaxValue - 1, out object? taken, out _, out _))
         {
             Assert.True(queued.Remove((TestTimer)taken!, out long when), "A timer came out that was not queued.");
             Assert.True(when >= previous, "Timers came out of deadline order.");
@@ -56,8 +56,9 @@ public sealed class TimerHeapTests
         var heap = new TimerHeap();
         heap.Schedule(new TestTimer(heap), 100, 0, 0);
 
-        Assert.False(heap.TryTakeDue(99, out _, out _));
-        Assert.True(heap.TryTakeDue(100, out _, out _));
+        Assert.False(heap.TryTakeDue(99, out _, out _, out _));
+        Assert.True(heap.TryTakeDue(100, out _, out _, out long dueWhen));
+        Assert.Equal(100, dueWhen);
     }
 
     [Fact]
@@ -67,7 +68,8 @@ public sealed class TimerHeapTests
         var timer = new TestTimer(heap);
         heap.Schedule(timer, 10, 10, 3);
 
-        Assert.True(heap.TryTakeDue(35, out object? taken, out uint sequence));
+        Assert.True(heap.TryTakeDue(35, out object? taken, out uint sequence, out long dueWhen));
+        Assert.Equal(10, dueWhen);
         Assert.Same(timer, taken);
         Assert.Equal(3u, sequence);
         Assert.Equal(40, heap.NextWhen);
@@ -93,7 +95,7 @@ public sealed class TimerHeapTests
     {
         public TestTimer(TimerHeap heap) => Heap = heap;
 
-        public override void Fire(uint sequence)
+        public override void Fire(uint sequence, long lateness)
         {
         }
     }

@@ -34,6 +34,20 @@ public sealed class TimerTests : RuntimeTest
         Assert.False(timer.Stop(), "Stop after the value was received should report the timer already fired.");
     }
 
+    [Fact]
+    public void C_FiredLate_ReceivesTheTimeItWasDue()
+    {
+        using var clock = FakeClock.Install();
+        DateTimeOffset due = clock.GetUtcNow() + Second;
+        var timer = new Timer(Second);
+
+        clock.Advance(Second * 3);
+
+        // Go 1.23 sends the current time less the firing's lateness: the deadline.
+        Assert.True(timer.C.TryReceive(out DateTimeOffset fired));
+        Assert.Equal(due, fired);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]
