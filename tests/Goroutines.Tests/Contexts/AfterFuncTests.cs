@@ -89,21 +89,10 @@ public sealed class AfterFuncTests : RuntimeTest
                     Interlocked.Increment(ref ranCount);
                     ran.Close();
                 });
-                var start = new Chan<ValueTuple>();
                 bool stopped = false;
-                var group = new WaitGroup();
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancel();
-                });
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    stopped = stop();
-                });
-                start.Close();
-                await group.WaitAsync();
+                await Together.RunAsync(
+                    () => cancel(),
+                    () => stopped = stop());
 
                 if (stopped)
                 {

@@ -126,23 +126,15 @@ public sealed class CancelContextTests : RuntimeTest
             for (int i = 0; i < iterations; i++)
             {
                 var (parent, cancelParent) = Context.WithCancel(Context.Background);
-                var start = new Chan<ValueTuple>();
                 Context? child = null;
                 Context? grandchild = null;
-                var group = new WaitGroup();
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancelParent();
-                });
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    (child, _) = Context.WithCancel(parent);
-                    (grandchild, _) = Context.WithCancel(Context.WithValue(child, "k", i));
-                });
-                start.Close();
-                await group.WaitAsync();
+                await Together.RunAsync(
+                    () => cancelParent(),
+                    () =>
+                    {
+                        (child, _) = Context.WithCancel(parent);
+                        (grandchild, _) = Context.WithCancel(Context.WithValue(child, "k", i));
+                    });
 
                 Assert.Same(Context.Canceled, child!.Err);
                 Assert.Same(Context.Canceled, grandchild!.Err);
@@ -163,20 +155,9 @@ public sealed class CancelContextTests : RuntimeTest
             {
                 var (parent, cancelParent) = Context.WithCancel(Context.Background);
                 var (child, cancelChild) = Context.WithCancelCause(parent);
-                var start = new Chan<ValueTuple>();
-                var group = new WaitGroup();
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancelParent();
-                });
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancelChild(null);
-                });
-                start.Close();
-                await group.WaitAsync();
+                await Together.RunAsync(
+                    () => cancelParent(),
+                    () => cancelChild(null));
 
                 Assert.Same(Context.Canceled, parent.Err);
                 Assert.Same(Context.Canceled, child.Err);
@@ -196,25 +177,18 @@ public sealed class CancelContextTests : RuntimeTest
             {
                 var (ctx, cancel) = Context.WithCancel(Context.Background);
                 ReceiveOnlyChan<ValueTuple> done = ctx.Done;
-                var start = new Chan<ValueTuple>();
                 bool consistent = true;
-                var group = new WaitGroup();
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancel();
-                });
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    while (ctx.Err is null)
+                await Together.RunAsync(
+                    () => cancel(),
+                    () =>
                     {
-                    }
+                        while (ctx.Err is null)
+                        {
+                        }
 
-                    consistent = done.TryReceive(out _, out _);
-                });
-                start.Close();
-                await group.WaitAsync();
+                        consistent = done.TryReceive(out _, out _);
+                    });
+
                 Assert.True(consistent, $"Iteration {i}: Err was set while Done was still open.");
             }
         });

@@ -232,20 +232,10 @@ public sealed class WeightedSemaphoreTests : RuntimeTest
                 });
                 // A weight of 0 always fits, so TryAcquire(0) fails exactly while someone is queued.
                 await GoTest.YieldUntilAsync(() => !semaphore.TryAcquire(0), "the waiter to queue");
-                var start = new Chan<ValueTuple>();
-                var group = new WaitGroup();
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    semaphore.Release(1);
-                });
-                group.Go(async () =>
-                {
-                    await start.ReceiveAsync();
-                    cancel();
-                });
-                start.Close();
-                await group.WaitAsync();
+                await Together.RunAsync(
+                    () => semaphore.Release(1),
+                    () => cancel());
+
                 if (await outcome.ReceiveAsync())
                 {
                     acquired++;
