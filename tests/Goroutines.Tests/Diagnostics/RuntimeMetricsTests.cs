@@ -38,6 +38,18 @@ public sealed class RuntimeMetricsTests : RuntimeTest
     }
 
     [Fact]
+    public void Meter_MetricsEventSource_PublishesTheInstrumentsAsDotnetCountersSeesThem()
+    {
+        // dotnet-counters reads meters through the System.Diagnostics.Metrics event source; enable it
+        // in process for the Goroutines meter and wait until it reports the instruments.
+        using var listener = new MetricsEventListener("Goroutines");
+        Assert.True(
+            listener.Reported.Wait(TestTimeouts.Default),
+            $"The event source reported no Goroutines instrument; events seen: {string.Join(", ", listener.EventNames)}");
+        Assert.Contains("goroutines.spawned", listener.InstrumentNames);
+    }
+
+    [Fact]
     public async Task Count_GoroutinesParkedOnChannel_CountedWaitingUntilClosed()
     {
         Settings.SetMaxProcs(2);
