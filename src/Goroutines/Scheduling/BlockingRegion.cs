@@ -3,6 +3,8 @@
 using System;
 using System.Threading;
 
+using Goroutines.Diagnostics;
+
 namespace Goroutines.Scheduling;
 
 // BlockingRegion: Go's entersyscall/exitsyscall, for a call that blocks its thread
@@ -57,6 +59,7 @@ public struct BlockingRegion : IDisposable
             processor.Status = ProcessorStatus.Syscall;
         }
 
+        TraceRecorder.Active?.RecordBlocking(enter: true, machine, g, processor, keptProcessor: true);
         machine.LeaveRuntime(entered);
         g.Status = GoroutineStatus.Syscall;
         return new BlockingRegion(machine);
@@ -77,6 +80,7 @@ public struct BlockingRegion : IDisposable
         if (machine.ReturnFromStep())
         {
             machine.Processor!.Status = ProcessorStatus.Running;
+            TraceRecorder.Active?.RecordBlocking(enter: false, machine, g, machine.Processor, keptProcessor: true);
             machine.LeaveForStep();
             g.Status = GoroutineStatus.Running;
             return;
@@ -101,7 +105,9 @@ public struct BlockingRegion : IDisposable
             machine.Acquire(processor);
         }
 
+        // Recorded outside the owner section: into the shared buffer, not the new processor's.
         machine.LeaveForStep();
+        TraceRecorder.Active?.RecordBlocking(enter: false, machine, g, owned: null, keptProcessor: false);
         g.Status = GoroutineStatus.Running;
     }
 }

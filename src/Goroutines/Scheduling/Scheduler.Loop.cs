@@ -3,6 +3,8 @@
 using System.Diagnostics;
 using System.Threading;
 
+using Goroutines.Diagnostics;
+
 namespace Goroutines.Scheduling;
 
 // The machines' scheduling loop: Go's schedule, findRunnable, stealWork, execute
@@ -231,6 +233,7 @@ internal sealed partial class Scheduler
                 if (g is not null)
                 {
                     processor.Steals++;
+                    TraceRecorder.Active?.RecordSteal(processor, machine, victim, processor.RunQueue.Count + 1);
                     return g;
                 }
             }
@@ -257,6 +260,10 @@ internal sealed partial class Scheduler
             processor.CheckOwnership(machine, inStep: false);
         }
 
+        // The one test of the execution trace per step (Diagnostics/TraceRecorder.cs).
+        TraceRecorder? trace = TraceRecorder.Active;
+        long stepStart = trace is null ? 0 : Stopwatch.GetTimestamp();
+
         g.MarkRunning();
         machine.RunningGoroutine = g;
         SynchronizationContext.SetSynchronizationContext(g);
@@ -275,6 +282,7 @@ internal sealed partial class Scheduler
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
+        trace?.RecordStep(processor, machine, g, stepStart, outcome, parkReason, current);
 
         switch (outcome)
         {

@@ -187,6 +187,7 @@ internal sealed partial class Scheduler
         }
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
+        TraceRecorder.Active?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
     }
 
@@ -226,6 +227,7 @@ internal sealed partial class Scheduler
         Machine? machine = Machine.Current;
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
+        TraceRecorder.Active?.RecordReady(g, machine, processor, spawned: false);
         QueueRunnable(g, machine, processor, entered);
     }
 
@@ -559,6 +561,7 @@ internal sealed partial class Scheduler
     public void ReleaseTakenProcessor(Processor processor)
     {
         Interlocked.Increment(ref _handoffs);
+        TraceRecorder.Active?.RecordHandoff(processor, Machine.Current);
         lock (_lock)
         {
             processor.Owner = null;
@@ -596,6 +599,7 @@ internal sealed partial class Scheduler
         }
 
         Interlocked.Increment(ref _handoffs);
+        TraceRecorder.Active?.RecordHandoff(processor, owner);
         HandOff(processor);
         return true;
     }
