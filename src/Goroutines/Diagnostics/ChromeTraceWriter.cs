@@ -118,7 +118,7 @@ internal static class ChromeTraceWriter
         switch (item.Kind)
         {
             case TraceEventKind.Step:
-                string name = item.Text is null
+                string name = string.IsNullOrEmpty(item.Text)
                     ? "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture)
                     : "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture) + " " + item.Text;
                 double duration = (item.EndTimestamp - item.Timestamp) * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;

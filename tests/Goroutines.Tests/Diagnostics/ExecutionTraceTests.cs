@@ -1,0 +1,201 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Channels;
+using Goroutines.Diagnostics;
+using Goroutines.Tests.TestSupport;
+
+using Xunit;
+
+namespace Goroutines.Tests.Diagnostics;
+
+public sealed class ExecutionTraceTests : RuntimeTest
+{
+    private const int Rounds = 100;
+
+    [Fact]
+    public async Task WriteTo_PingPongOnTwoProcessors_RecordsStepsReadiesAndNamedTracks()
+    {
+        Settings.SetMaxProcs(2);
+        using ExecutionTrace trace = ExecutionTrace.Start();
+        (long pinger, long ponger) = await PingPongAsync(Rounds);
+        trace.Stop();
+
+        using JsonDocument json = Write(trace);
+        List<JsonElement> events = [.. json.RootElement.GetProperty("traceEvents").EnumerateArray()];
+
+        foreach (long id in new[] { pinger, ponger })
+        {
+            List<JsonElement> steps = [.. events.Where(e => Phase(e) == "X" && e.GetProperty("args").GetProperty("goroutine").GetInt64() == id)];
+
+            // Each round parks each goroutine once on a receive; a step shows on its P's and its M's track.
+            Assert.True(steps.Count(e => Pid(e) == 1) >= Rounds, $"G{id}: {steps.Count(e => Pid(e) == 1)} steps on processor tracks, expected at least {Rounds}.");
+            Assert.Equal(steps.Count(e => Pid(e) == 1), steps.Count(e => Pid(e) == 2));
+            Assert.All(steps, e => Assert.True(e.GetProperty("dur").GetDouble() >= 0, "negative duration"));
+            Assert.All(steps, e => Assert.StartsWith($"G{id} ", e.GetProperty("name").GetString(), StringComparison.Ordinal));
+            Assert.Contains(steps, e => e.GetProperty("args").GetProperty("outcome").GetString() == "parked"
+                && e.GetProperty("args").GetProperty("waitReason").GetString() == "chan receive");
+            Assert.Contains(events, e => Phase(e) == "i" && e.GetProperty("name").GetString() == "ready"
+                && e.GetProperty("args").GetProperty("goroutine").GetInt64() == id);
+        }
+
+        // Every track an event lands on is named, and its timestamps never go back.
+        var named = events.Where(e => Phase(e) == "M" && e.GetProperty("name").GetString() == "thread_name")
+            .Select(e => (Pid(e), Tid(e))).ToHashSet();
+        Assert.Contains(events, e => Phase(e) == "M" && e.GetProperty("name").GetString() == "process_name" && e.GetProperty("args").GetProperty("name").GetString() == "processors");
+        Assert.Contains(events, e => Phase(e) == "M" && e.GetProperty("name").GetString() == "process_name" && e.GetProperty("args").GetProperty("name").GetString() == "machines");
+        foreach (IGrouping<(int, int), JsonElement> track in events.Where(e => Phase(e) != "M").GroupBy(e => (Pid(e), Tid(e))))
+        {
+            Assert.Contains(track.Key, named);
+            double[] timestamps = [.. track.Select(e => e.GetProperty("ts").GetDouble())];
+            Assert.All(timestamps, ts => Assert.True(ts >= 0, "timestamp before the trace started"));
+            for (int i = 1; i < timestamps.Length; i++)
+            {
+                Assert.True(timestamps[i] >= timestamps[i - 1], $"Track {track.Key}: {timestamps[i]} after {timestamps[i - 1]}.");
+            }
+        }
+
+        Assert.Equal(0, json.RootElement.GetProperty("otherData").GetProperty("droppedEvents").GetInt64());
+        Assert.Equal(trace.EventCount, json.RootElement.GetProperty("otherData").GetProperty("recordedEvents").GetInt32());
+    }
+
+    [Fact]
+    public async Task WriteTo_HogOnOnlyProcessorWithGoroutineQueued_RecordsHandoff()
+    {
+        Settings.SetMaxProcs(1);
+        using ExecutionTrace trace = ExecutionTrace.Start();
+        bool stop = false;
+        using var spinning = new ManualResetEventSlim();
+
+        // No await: only sysmon's hand-off lets the queued goroutine run (SystemMonitorTests).
+        Task hog = GoTest.Start(() =>
+        {
+            spinning.Set();
+            GoTest.SpinUntil(() => Volatile.Read(ref stop), "the queued goroutine to run");
+            return Task.CompletedTask;
+        });
+        GoTest.WaitFor(spinning, "the hog to start");
+        Task queued = GoTest.Start(() =>
+        {
+            Volatile.Write(ref stop, true);
+            return Task.CompletedTask;
+        });
+        await queued.Within(what: "the goroutine queued behind the hog");
+        await hog.Within(what: "the hog");
+        trace.Stop();
+
+        using JsonDocument json = Write(trace);
+        Assert.Contains(
+            json.RootElement.GetProperty("traceEvents").EnumerateArray(),
+            e => Phase(e) == "i" && e.GetProperty("name").GetString() == "handoff"
+                && e.GetProperty("args").GetProperty("processor").GetInt32() == 0);
+    }
+
+    [Fact]
+    public void Start_TraceAlreadyRunning_ThrowsInvalidOperation()
+    {
+        using ExecutionTrace first = ExecutionTrace.Start();
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => ExecutionTrace.Start());
+
+        Assert.Contains("already running", error.Message, StringComparison.Ordinal);
+        Assert.True(first.IsRunning);
+    }
+
+    [Fact]
+    public void Start_AfterPreviousTraceStopped_Starts()
+    {
+        ExecutionTrace.Start().Dispose();
+
+        using ExecutionTrace second = ExecutionTrace.Start();
+
+        Assert.True(second.IsRunning);
+    }
+
+    [Fact]
+    public async Task Stop_WorkloadRunsAfterwards_RecordsNothing()
+    {
+        Settings.SetMaxProcs(2);
+        ExecutionTrace trace = ExecutionTrace.Start();
+        trace.Stop();
+
+        (long pinger, long ponger) = await PingPongAsync(Rounds);
+
+        Assert.Null(TraceRecorder.Active);
+        Assert.False(trace.IsRunning);
+        using JsonDocument json = Write(trace);
+        Assert.DoesNotContain(
+            json.RootElement.GetProperty("traceEvents").EnumerateArray(),
+            e => e.TryGetProperty("args", out JsonElement args) && args.TryGetProperty("goroutine", out JsonElement g) && (g.GetInt64() == pinger || g.GetInt64() == ponger));
+    }
+
+    [Fact]
+    public async Task WriteTo_MoreEventsThanTheCap_CountsDroppedEvents()
+    {
+        Settings.SetMaxProcs(1);
+
+        // A cap of 1 gives each buffer its floor of 1,024 events; 2,000 rounds make about 8,000.
+        using ExecutionTrace trace = ExecutionTrace.Start(maxEvents: 1);
+        await PingPongAsync(2_000);
+        trace.Stop();
+
+        using JsonDocument json = Write(trace);
+        Assert.True(trace.DroppedEvents > 0, "nothing was dropped");
+        Assert.Equal(trace.DroppedEvents, json.RootElement.GetProperty("otherData").GetProperty("droppedEvents").GetInt64());
+        Assert.True(trace.EventCount <= 2 * 1024, $"{trace.EventCount} events kept");
+    }
+
+    [Fact]
+    public void Start_MaxEventsNotPositive_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExecutionTrace.Start(0));
+    }
+
+    /// <summary>Two goroutines pass a value back and forth <paramref name="rounds"/> times; returns their ids.</summary>
+    private static async Task<(long Pinger, long Ponger)> PingPongAsync(int rounds)
+    {
+        var ping = new Chan<int>();
+        var pong = new Chan<int>();
+        Task<long> ponger = GoTest.Start(async () =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                await pong.SendAsync(await ping.ReceiveAsync() + 1);
+            }
+
+            return Go.CurrentGoroutineId;
+        });
+        Task<long> pinger = GoTest.Start(async () =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                await ping.SendAsync(i);
+                Assert.Equal(i + 1, await pong.ReceiveAsync());
+            }
+
+            return Go.CurrentGoroutineId;
+        });
+
+        return (await pinger.Within(what: "the pinger"), await ponger.Within(what: "the ponger"));
+    }
+
+    private static JsonDocument Write(ExecutionTrace trace)
+    {
+        using var stream = new MemoryStream();
+        trace.WriteTo(stream);
+        return JsonDocument.Parse(stream.ToArray());
+    }
+
+    private static string? Phase(JsonElement e) => e.GetProperty("ph").GetString();
+
+    private static int Pid(JsonElement e) => e.GetProperty("pid").GetInt32();
+
+    private static int Tid(JsonElement e) => e.TryGetProperty("tid", out JsonElement tid) ? tid.GetInt32() : 0;
+}
