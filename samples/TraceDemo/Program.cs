@@ -1,7 +1,7 @@
 // Licensed under the MIT License.
 
 // The execution trace: records a short workload (producers and consumers on channels, a
-// select, a sleep, a blocking call and a CPU hog that sysmon hands off) and writes
+// select, a sleep, a blocking call and two CPU hogs whose processors sysmon hands off) and writes
 // trace.json, for https://ui.perfetto.dev or chrome://tracing, and trace.svg, a timeline
 // to look at without a browser.
 // Run it with: dotnet run -c Release --project samples/TraceDemo [-- output-directory]
@@ -26,6 +26,7 @@ Go.SetMaxProcs(2); // two processor tracks keep the picture readable
 
 Go.Main(async () =>
 {
+    await RunWorkloadAsync(); // once untraced, so that the trace shows scheduling, not JIT compilation
     var trace = ExecutionTrace.Start();
     await RunWorkloadAsync();
     trace.Stop();
@@ -63,9 +64,10 @@ static async Task RunWorkloadAsync()
         consumers.Go(() => ConsumeAsync(jobs, results, done), nameof(ConsumeAsync));
     }
 
-    // A CPU hog: 30 ms without an await. Sysmon asks it to yield, then hands its processor
-    // to another thread, so the channel traffic goes on around it.
+    // Two CPU hogs, 20 ms each without an await, hold both processors. Sysmon asks them to
+    // yield, then hands their processors to other threads, so the channel traffic goes on.
     var hogDone = new WaitGroup();
+    hogDone.Go(Hog, nameof(Hog));
     hogDone.Go(Hog, nameof(Hog));
 
     long sum = 0;
@@ -131,7 +133,7 @@ static async Task ConsumeAsync(Chan<int> jobs, Chan<int> results, Chan<bool> don
 
 static void Hog()
 {
-    long until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 30 / 1000);
+    long until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 20 / 1000);
     while (Stopwatch.GetTimestamp() < until)
     {
         Thread.SpinWait(100);
