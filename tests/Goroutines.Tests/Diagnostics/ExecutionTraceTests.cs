@@ -20,6 +20,8 @@ public sealed class ExecutionTraceTests : RuntimeTest
 {
     private const int Rounds = 100;
 
+    private static readonly string[] ChannelWaitReasons = ["chan send", "chan receive"];
+
     [Fact]
     public async Task WriteTo_PingPongOnTwoProcessors_RecordsStepsReadiesAndNamedTracks()
     {
@@ -31,20 +33,20 @@ public sealed class ExecutionTraceTests : RuntimeTest
         using JsonDocument json = Write(trace);
         List<JsonElement> events = [.. json.RootElement.GetProperty("traceEvents").EnumerateArray()];
 
-        foreach (long id in new[] { pinger, ponger })
-        {
-            List<JsonElement> steps = [.. events.Where(e => Phase(e) == "X" && e.GetProperty("args").GetProperty("goroutine").GetInt64() == id)];
-
-            // Each round parks each goroutine once on a receive; a step shows on its P's and its M's track.
-            Assert.True(steps.Count(e => Pid(e) == 1) >= Rounds, $"G{id}: {steps.Count(e => Pid(e) == 1)} steps on processor tracks, expected at least {Rounds}.");
-            Assert.Equal(steps.Count(e => Pid(e) == 1), steps.Count(e => Pid(e) == 2));
-            Assert.All(steps, e => Assert.True(e.GetProperty("dur").GetDouble() >= 0, "negative duration"));
-            Assert.All(steps, e => Assert.StartsWith($"G{id} ", e.GetProperty("name").GetString(), StringComparison.Ordinal));
-            Assert.Contains(steps, e => e.GetProperty("args").GetProperty("outcome").GetString() == "parked"
-                && e.GetProperty("args").GetProperty("waitReason").GetString() == "chan receive");
-            Assert.Contains(events, e => Phase(e) == "i" && e.GetProperty("name").GetString() == "ready"
-                && e.GetProperty("args").GetProperty("goroutine").GetInt64() == id);
-        }
+        // Each round is two rendezvous on unbuffered channels, and whoever arrives first parks,
+        // which ends its step: at least two steps a round, each on its P's and its M's track.
+        long[] ids = [pinger, ponger];
+        List<JsonElement> steps = [.. events.Where(e => Phase(e) == "X" && ids.Contains(e.GetProperty("args").GetProperty("goroutine").GetInt64()))];
+        Assert.True(steps.Count(e => Pid(e) == 1) >= 2 * Rounds, $"{steps.Count(e => Pid(e) == 1)} steps on processor tracks, expected at least {2 * Rounds}.");
+        Assert.Equal(steps.Count(e => Pid(e) == 1), steps.Count(e => Pid(e) == 2));
+        Assert.All(steps, e => Assert.True(e.GetProperty("dur").GetDouble() >= 0, "negative duration"));
+        Assert.All(steps, e => Assert.Matches("^G(" + pinger + "|" + ponger + ") Start$", e.GetProperty("name").GetString()));
+        Assert.All(ids, id => Assert.Contains(steps, e => e.GetProperty("args").GetProperty("goroutine").GetInt64() == id));
+        List<JsonElement> parked = [.. steps.Where(e => e.GetProperty("args").GetProperty("outcome").GetString() == "parked")];
+        Assert.NotEmpty(parked);
+        Assert.All(parked, e => Assert.Contains(e.GetProperty("args").GetProperty("waitReason").GetString(), ChannelWaitReasons));
+        Assert.Contains(events, e => Phase(e) == "i" && e.GetProperty("name").GetString() == "ready"
+            && ids.Contains(e.GetProperty("args").GetProperty("goroutine").GetInt64()));
 
         // Every track an event lands on is named, and its timestamps never go back.
         var named = events.Where(e => Phase(e) == "M" && e.GetProperty("name").GetString() == "thread_name")
