@@ -31,6 +31,15 @@ public sealed class MetricsEventListener : EventListener
     /// <summary>Names of the meter's instruments that published a value.</summary>
     public HashSet<string> InstrumentNames { get; } = [];
 
+    /// <summary>Whether an instrument named <paramref name="name"/> published a value. Any thread.</summary>
+    public bool HasReported(string name)
+    {
+        lock (_gate)
+        {
+            return InstrumentNames.Contains(name);
+        }
+    }
+
     /// <summary>Names of the events seen, for failure messages.</summary>
     public HashSet<string> EventNames { get; } = [];
 
