@@ -153,7 +153,8 @@ internal sealed class TraceRecorder
     /// <summary>Records a goroutine's step that began at <paramref name="start"/> on <paramref name="ranOn"/>; <paramref name="owned"/> is the processor the machine owns now, or null.</summary>
     public void RecordStep(Processor ranOn, Machine machine, Goroutine g, long start, Goroutine.StepOutcome outcome, WaitReason reason, Processor? owned)
     {
-        var item = new TraceEvent(TraceEventKind.Step, start, Stopwatch.GetTimestamp(), ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember);
+        // A step that began before the trace started is clipped to the start.
+        var item = new TraceEvent(TraceEventKind.Step, Math.Max(start, StartTimestamp), Stopwatch.GetTimestamp(), ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember);
         Add(owned, item);
     }
 

@@ -260,9 +260,10 @@ internal sealed partial class Scheduler
             processor.CheckOwnership(machine, inStep: false);
         }
 
-        // The one test of the execution trace per step (Diagnostics/TraceRecorder.cs).
-        TraceRecorder? trace = TraceRecorder.Active;
-        long stepStart = trace is null ? 0 : Stopwatch.GetTimestamp();
+        if (TraceRecorder.Active is not null)
+        {
+            machine.TraceStepStart = Stopwatch.GetTimestamp();
+        }
 
         g.MarkRunning();
         machine.RunningGoroutine = g;
@@ -282,7 +283,7 @@ internal sealed partial class Scheduler
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
-        trace?.RecordStep(processor, machine, g, stepStart, outcome, parkReason, current);
+        TraceRecorder.Active?.RecordStep(processor, machine, g, machine.TraceStepStart, outcome, parkReason, current);
 
         switch (outcome)
         {
