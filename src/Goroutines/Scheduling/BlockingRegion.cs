@@ -59,7 +59,7 @@ public struct BlockingRegion : IDisposable
             processor.Status = ProcessorStatus.Syscall;
         }
 
-        TraceRecorder.Active?.RecordBlocking(enter: true, machine, g, processor, keptProcessor: true);
+        Scheduler.Instance.Trace?.RecordBlocking(enter: true, machine, g, processor, keptProcessor: true);
         machine.LeaveRuntime(entered);
         g.Status = GoroutineStatus.Syscall;
         return new BlockingRegion(machine);
@@ -80,7 +80,7 @@ public struct BlockingRegion : IDisposable
         if (machine.ReturnFromStep())
         {
             machine.Processor!.Status = ProcessorStatus.Running;
-            TraceRecorder.Active?.RecordBlocking(enter: false, machine, g, machine.Processor, keptProcessor: true);
+            Scheduler.Instance.Trace?.RecordBlocking(enter: false, machine, g, machine.Processor, keptProcessor: true);
             machine.LeaveForStep();
             g.Status = GoroutineStatus.Running;
             return;
@@ -107,7 +107,7 @@ public struct BlockingRegion : IDisposable
 
         // Recorded outside the owner section: into the shared buffer, not the new processor's.
         machine.LeaveForStep();
-        TraceRecorder.Active?.RecordBlocking(enter: false, machine, g, owned: null, keptProcessor: false);
+        Scheduler.Instance.Trace?.RecordBlocking(enter: false, machine, g, owned: null, keptProcessor: false);
         g.Status = GoroutineStatus.Running;
     }
 }

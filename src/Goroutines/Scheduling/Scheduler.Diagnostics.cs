@@ -20,6 +20,17 @@ namespace Goroutines.Scheduling;
 // - _schedTrace is replaced whole (Volatile), never mutated.
 internal sealed partial class Scheduler
 {
+    // The running execution trace, or null (Diagnostics/TraceRecorder.cs); volatile: written by
+    // Start and Stop under the recorder's start lock, read by the hot paths.
+    private volatile TraceRecorder? _trace;
+
+    /// <summary>The running execution trace, or null: the one field the hot paths test.</summary>
+    internal TraceRecorder? Trace
+    {
+        get => _trace;
+        set => _trace = value;
+    }
+
     // Head of the list of all machines, newest first (Go: allm); linked under _lock, read racily.
     private Machine? _allMachines;
 

@@ -233,7 +233,7 @@ internal sealed partial class Scheduler
                 if (g is not null)
                 {
                     processor.Steals++;
-                    TraceRecorder.Active?.RecordSteal(processor, machine, victim, processor.RunQueue.Count + 1);
+                    _trace?.RecordSteal(processor, machine, victim, processor.RunQueue.Count + 1);
                     return g;
                 }
             }
@@ -260,7 +260,7 @@ internal sealed partial class Scheduler
             processor.CheckOwnership(machine, inStep: false);
         }
 
-        if (TraceRecorder.Active is not null)
+        if (_trace is not null)
         {
             machine.TraceStepStart = Stopwatch.GetTimestamp();
         }
@@ -283,7 +283,7 @@ internal sealed partial class Scheduler
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
-        TraceRecorder.Active?.RecordStep(processor, machine, g, machine.TraceStepStart, outcome, parkReason, current);
+        _trace?.RecordStep(processor, machine, g, machine.TraceStepStart, outcome, parkReason, current);
 
         switch (outcome)
         {

@@ -187,7 +187,7 @@ internal sealed partial class Scheduler
         }
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
-        TraceRecorder.Active?.RecordReady(g, machine, processor, spawned: true);
+        _trace?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
     }
 
@@ -227,7 +227,7 @@ internal sealed partial class Scheduler
         Machine? machine = Machine.Current;
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
-        TraceRecorder.Active?.RecordReady(g, machine, processor, spawned: false);
+        _trace?.RecordReady(g, machine, processor, spawned: false);
         QueueRunnable(g, machine, processor, entered);
     }
 
@@ -561,7 +561,7 @@ internal sealed partial class Scheduler
     public void ReleaseTakenProcessor(Processor processor)
     {
         Interlocked.Increment(ref _handoffs);
-        TraceRecorder.Active?.RecordHandoff(processor, Machine.Current);
+        _trace?.RecordHandoff(processor, Machine.Current);
         lock (_lock)
         {
             processor.Owner = null;
@@ -599,7 +599,7 @@ internal sealed partial class Scheduler
         }
 
         Interlocked.Increment(ref _handoffs);
-        TraceRecorder.Active?.RecordHandoff(processor, owner);
+        _trace?.RecordHandoff(processor, owner);
         HandOff(processor);
         return true;
     }

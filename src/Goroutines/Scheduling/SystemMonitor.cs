@@ -239,7 +239,7 @@ internal sealed class SystemMonitor
             if (owner.RunningGoroutine is { } g)
             {
                 g.RequestPreempt();
-                TraceRecorder.Active?.RecordPreemptRequest(processor, owner, g);
+                _scheduler.Trace?.RecordPreemptRequest(processor, owner, g);
             }
 
             return true;
