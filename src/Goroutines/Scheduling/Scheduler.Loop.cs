@@ -73,11 +73,11 @@ internal sealed partial class Scheduler
         }
 
         // This processor's due timers first (Go: checkTimers): the goroutines they ready land in
-        // runNext. The clock is read only when a timer is queued.
-        long nextTimer = processor.Timers.NextWhen;
-        if (nextTimer != long.MaxValue)
+        // runNext. The clock is read only when a timer is queued. (On another TimeProvider, only
+        // its own timer fires timers: see Scheduler.Timers.cs.)
+        if (processor.Timers.NextWhen != long.MaxValue && _systemClock)
         {
-            RunDueTimers(processor.Timers, Now());
+            RunDueTimers(processor.Timers, Stopwatch.GetTimestamp());
         }
 
         bool sliceExpired = processor.SliceExpired;
@@ -134,7 +134,7 @@ internal sealed partial class Scheduler
         // Before giving up: the due timers of every processor (an idle or stuck one's timers
         // would wait otherwise). What they ready is in our queue now: go round again. (A timer
         // that readied nothing, a tick nobody waits for, must not keep the machine from parking.)
-        if (RunDueTimersEverywhere() > 0 && !processor.RunQueue.IsEmpty)
+        if (_systemClock && RunDueTimersEverywhere() > 0 && !processor.RunQueue.IsEmpty)
         {
             return null;
         }

@@ -44,7 +44,11 @@ namespace Goroutines.Scheduling;
 // timestamps and the monitor sleeps precisely (Parker.ParkUntil). With any other
 // provider (a test's fake clock) deadlines are that provider's timestamps, and one
 // ITimer from the provider, armed for the earliest deadline, fires what is due when the
-// provider says so: a fake clock's Advance fires every timer it passes before it returns.
+// provider says so; nothing else fires timers then (neither the scheduling loop nor the
+// monitor), so a fake clock's Advance has fired every timer it passed when it returns,
+// with no firing still in flight on another thread. A timer due at once arms the ITimer
+// for now, which such a provider runs inside Change (as Microsoft's FakeTimeProvider does)
+// or at once.
 //
 // Invariants:
 // - A timer is in at most one heap, its home (RuntimeTimer.Heap).
@@ -200,20 +204,25 @@ internal sealed partial class Scheduler
     /// </summary>
     internal void ServeTimersFromMonitor()
     {
+        if (!_systemClock)
+        {
+            return; // the provider's own timer fires them
+        }
+
         long earliest = EarliestTimer();
         if (earliest == long.MaxValue)
         {
             return;
         }
 
-        long now = Now();
+        long now = Stopwatch.GetTimestamp();
         if (earliest > now)
         {
             return;
         }
 
         // Overdue by the grace: no machine ran it (every processor held, or no thread to be had).
-        if (now - earliest >= (_systemClock ? s_busyTimerGrace : 0))
+        if (now - earliest >= s_busyTimerGrace)
         {
             RunDueTimersEverywhere();
         }

@@ -45,12 +45,12 @@ public sealed class RuntimeMetricsTests : RuntimeTest
         using var listener = new MetricsEventListener("Goroutines");
         Assert.True(
             listener.Reported.Wait(TestTimeouts.Default),
-            $"The event source reported no Goroutines instrument; events seen: {string.Join(", ", listener.EventNames)}");
+            $"The event source reported no Goroutines instrument; events seen: {listener.EventNames}");
 
         // One collection publishes the instruments one event at a time: the first may arrive alone.
         Assert.True(
             Poll.Until(() => listener.HasReported("goroutines.spawned"), TestTimeouts.Default),
-            $"goroutines.spawned was not reported; instruments seen: {string.Join(", ", listener.InstrumentNames)}");
+            $"goroutines.spawned was not reported; instruments seen: {listener.InstrumentNames}");
     }
 
     [Fact]

@@ -28,20 +28,43 @@ public sealed class MetricsEventListener : EventListener
     /// <summary>Set once a value of an instrument of the meter was published.</summary>
     public ManualResetEventSlim Reported { get; } = new();
 
-    /// <summary>Names of the meter's instruments that published a value.</summary>
-    public HashSet<string> InstrumentNames { get; } = [];
+    // Names of the meter's instruments that published a value, and of every event seen; under _gate.
+    private readonly HashSet<string> _instrumentNames = [];
+    private readonly HashSet<string> _eventNames = [];
+
+    /// <summary>The instruments that published a value so far, for failure messages.</summary>
+    public string InstrumentNames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join(", ", _instrumentNames);
+            }
+        }
+    }
+
+    /// <summary>The events seen so far, for failure messages.</summary>
+    public string EventNames
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join(", ", _eventNames);
+            }
+        }
+    }
 
     /// <summary>Whether an instrument named <paramref name="name"/> published a value. Any thread.</summary>
     public bool HasReported(string name)
     {
         lock (_gate)
         {
-            return InstrumentNames.Contains(name);
+            return _instrumentNames.Contains(name);
         }
     }
 
-    /// <summary>Names of the events seen, for failure messages.</summary>
-    public HashSet<string> EventNames { get; } = [];
 
     public override void Dispose()
     {
@@ -59,13 +82,13 @@ public sealed class MetricsEventListener : EventListener
     {
         lock (_gate)
         {
-            EventNames.Add(eventData.EventName ?? "?");
+            _eventNames.Add(eventData.EventName ?? "?");
             if (eventData.PayloadNames is { } names && eventData.Payload is { } payload
                 && names.IndexOf("meterName") is int meterIndex and >= 0 && Equals(payload[meterIndex], _meter)
                 && names.IndexOf("instrumentName") is int instrumentIndex and >= 0
                 && eventData.EventName is not null && eventData.EventName.EndsWith("ValuePublished", StringComparison.Ordinal))
             {
-                InstrumentNames.Add((string)payload[instrumentIndex]!);
+                _instrumentNames.Add((string)payload[instrumentIndex]!);
                 Reported.Set();
             }
         }
