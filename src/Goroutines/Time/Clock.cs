@@ -47,15 +47,7 @@ public static class Clock
     /// <remarks>Outside a goroutine the continuation runs where an await of a task would.</remarks>
     public static ValueTask SleepAsync(TimeSpan duration)
     {
-        if (duration <= TimeSpan.Zero)
-        {
-            return default;
-        }
-
-        SignalWaiter waiter = SignalWaiter.Rent();
-        Scheduler scheduler = Scheduler.Instance;
-        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
-        return waiter.ParkAsync(WaitReason.Sleep);
+        return duration <= TimeSpan.Zero ? default : WaiterWokenAfter(duration).ParkAsync(WaitReason.Sleep);
     }
 
     /// <summary>
@@ -65,15 +57,10 @@ public static class Clock
     /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
     public static void Sleep(TimeSpan duration)
     {
-        if (duration <= TimeSpan.Zero)
+        if (duration > TimeSpan.Zero)
         {
-            return;
+            WaiterWokenAfter(duration).Block();
         }
-
-        SignalWaiter waiter = SignalWaiter.Rent();
-        Scheduler scheduler = Scheduler.Instance;
-        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
-        waiter.Block();
     }
 
     /// <summary>
@@ -113,4 +100,13 @@ public static class Clock
     /// <returns>The ticker's channel.</returns>
     /// <remarks>The ticker stays queued for the life of the process: use a <see cref="Ticker"/> and stop it otherwise.</remarks>
     public static ReceiveOnlyChan<DateTimeOffset> Tick(TimeSpan period) => period <= TimeSpan.Zero ? default : new Ticker(period).C;
+
+    // A pooled waiter whose wake-up is queued in the caller's timer heap for duration from now.
+    private static SignalWaiter WaiterWokenAfter(TimeSpan duration)
+    {
+        SignalWaiter waiter = SignalWaiter.Rent();
+        Scheduler scheduler = Scheduler.Instance;
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
+        return waiter;
+    }
 }
