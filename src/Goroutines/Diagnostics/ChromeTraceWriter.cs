@@ -121,7 +121,7 @@ internal static class ChromeTraceWriter
                 string name = string.IsNullOrEmpty(item.Text)
                     ? "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture)
                     : "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture) + " " + item.Text;
-                double duration = (item.EndTimestamp - item.Timestamp) * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
+                double duration = recorder.ToMicroseconds(item.EndTimestamp) - ts;
                 WriteStep(json, item, name, ts, duration, ProcessorsPid, item.Processor);
                 WriteStep(json, item, name, ts, duration, MachinesPid, item.Machine);
                 break;
