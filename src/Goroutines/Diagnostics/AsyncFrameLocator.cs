@@ -116,6 +116,14 @@ internal static class AsyncFrameLocator
     }
 
     /// <summary>
+    /// The name of an ordinary method in the same rendering ("Namespace.Type.Method"): a goroutine's
+    /// entry function before it started, or a frame of the dumping thread's own stack.
+    /// </summary>
+    /// <param name="method">The method.</param>
+    public static string GetMethodName(MethodBase method) =>
+        method.DeclaringType is Type type ? Render(type) + "." + method.Name : method.Name;
+
+    /// <summary>
     /// The source file and line of the await at which a state machine of this type is suspended
     /// when its <c>&lt;&gt;1__state</c> field holds <paramref name="state"/>.
     /// </summary>

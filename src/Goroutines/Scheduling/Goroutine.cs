@@ -175,6 +175,15 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
     public Exception? PanicException => _body as Exception;
 
+    /// <summary>The entry function while the goroutine has not started, else null. Any thread; racy (dumps).</summary>
+    public Delegate? Entry => Volatile.Read(ref _started) ? null : _body as Delegate;
+
+    /// <summary>
+    /// The task of the entry function while it is suspended (the outermost frame of the goroutine's
+    /// async stack), else null. Any thread; racy (dumps).
+    /// </summary>
+    public Task? RootTask => _body as Task;
+
     /// <summary>Creates a goroutine about to be queued by its spawner. Spawning thread only.</summary>
     public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
     {

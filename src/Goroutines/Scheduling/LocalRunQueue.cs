@@ -28,6 +28,8 @@ namespace Goroutines.Scheduling;
 // - tail - head <= Capacity, as unsigned arithmetic that wraps.
 // - Slots in [head, tail) are published: written before the release store of tail.
 // - Only the owner pushes; only the owner and TryStealInto move the head.
+// - A slot the owner popped is cleared; slots thieves took keep their stale
+//   references until reused or until the idle processor's ring is cleared.
 internal sealed class LocalRunQueue
 {
     /// <summary>Slots in the ring: 256, as Go and tokio.</summary>
@@ -182,9 +184,24 @@ internal sealed class LocalRunQueue
             Goroutine? g = _ring[head & Mask];
             if (Interlocked.CompareExchange(ref _head, head + 1, head) == head)
             {
+                // Drop the ring's reference, so a goroutine that parks for good is garbage the
+                // leak detector can find. Safe: only the owner writes slots, and a thief that
+                // copied this slot before will fail its CAS of the head we just moved.
+                _ring[head & Mask] = null;
                 return g;
             }
         }
+    }
+
+    /// <summary>
+    /// Clears the slots thieves left behind (a steal copies slots but cannot clear them: the owner
+    /// may be refilling them), so they keep no goroutine alive. Only for an idle processor, under
+    /// the scheduler lock: it has no owner, and its ring is empty.
+    /// </summary>
+    public void ClearStaleSlots()
+    {
+        Debug.Assert(Volatile.Read(ref _head) == Volatile.Read(ref _tail), "only an empty ring is cleared");
+        Array.Clear(_ring);
     }
 
     /// <summary>

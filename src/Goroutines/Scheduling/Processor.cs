@@ -9,7 +9,7 @@ namespace Goroutines.Scheduling;
 
 // Processor: Go's P, the right to run goroutines. There are GOMAXPROCS of them; a
 // machine runs goroutines only while it owns one. A processor owns a local run
-// queue, a timer heap, a cache of goroutine ids, a schedule tick
+// queue, a timer heap, a shard of the goroutine registry, a cache of goroutine ids, a schedule tick
 // and per-processor counters, so that the hot paths touch no shared cache line.
 //
 // Ownership and hand-off. The owner uses its processor without atomics; sysmon may
@@ -64,6 +64,9 @@ internal sealed class Processor
 
     /// <summary>Timers scheduled from this processor's goroutines (see Scheduler.Timers.cs).</summary>
     public readonly TimerHeap Timers = new();
+
+    /// <summary>The goroutines spawned on this processor (a shard of the registry). Owner adds; anyone reads.</summary>
+    public readonly GoroutineList Goroutines = new();
 
     /// <summary>Where goroutines taken from the global queue land before they go into the ring. Owner only.</summary>
     public readonly Goroutine?[] TransferBuffer = new Goroutine?[GlobalRunQueue.ChunkSize];

@@ -9,8 +9,9 @@ using Goroutines.Diagnostics;
 
 namespace Goroutines.Scheduling;
 
-// The scheduler's side of the diagnostics (Diagnostics/): the list of every machine
-// ever created (Go's allm), the start time the trace counts from, the schedtrace
+// The scheduler's side of the diagnostics (Diagnostics/): the registry of live
+// goroutines (Go's allgs, sharded by processor: GoroutineList.cs), the list of every
+// machine ever created (Go's allm), the start time the trace counts from, the schedtrace
 // settings sysmon reads, and consistent reads of the counters that live under the
 // scheduler lock. Formatting and metrics live in Diagnostics/, never under the lock:
 // a trace writer is user code and may block.
@@ -30,6 +31,9 @@ internal sealed partial class Scheduler
         get => _trace;
         set => _trace = value;
     }
+
+    // Goroutines spawned from threads without a processor: the registry's shared shard.
+    private readonly GoroutineList _goroutinesOffProcessor = new();
 
     // Head of the list of all machines, newest first (Go: allm); linked under _lock, read racily.
     private Machine? _allMachines;
@@ -72,6 +76,55 @@ internal sealed partial class Scheduler
     /// <remarks>Go: schedtrace.</remarks>
     internal void WriteSchedTrace(TextWriter writer, bool detailed) =>
         writer.Write(SchedulerTrace.Format(this, detailed));
+
+    /// <summary>Every shard of the goroutine registry: each processor's, retired ones included, and the shared one.</summary>
+    internal IEnumerable<GoroutineList> GoroutineLists
+    {
+        get
+        {
+            foreach (Processor processor in Processors)
+            {
+                yield return processor.Goroutines;
+            }
+
+            yield return _goroutinesOffProcessor;
+        }
+    }
+
+    /// <summary>The registry's shard for goroutines registered from threads without a processor.</summary>
+    internal GoroutineList SharedGoroutineList => _goroutinesOffProcessor;
+
+    /// <summary>
+    /// Every goroutine that has not exited, by id. Any thread; each shard is read at one moment, so
+    /// a goroutine spawned or exiting meanwhile may or may not be listed.
+    /// </summary>
+    /// <remarks>Go: forEachG.</remarks>
+    internal List<Goroutine> LiveGoroutines()
+    {
+        var live = new List<Goroutine>();
+        foreach (GoroutineList list in GoroutineLists)
+        {
+            list.CopyLiveTo(live);
+        }
+
+        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return live;
+    }
+
+    /// <summary>
+    /// Drops the stale goroutine references in idle processors' rings (left by thieves), so that
+    /// the leak detector's collection sees only references that can wake a goroutine. Any thread.
+    /// </summary>
+    internal void ClearIdleProcessorsStaleSlots()
+    {
+        lock (_lock)
+        {
+            for (Processor? processor = _idleProcessors; processor is not null; processor = processor.IdleLink)
+            {
+                processor.RunQueue.ClearStaleSlots();
+            }
+        }
+    }
 
     /// <summary>Links a new machine into the list of all machines, before its thread starts.</summary>
     private void RegisterMachine(Machine machine)

@@ -20,41 +20,53 @@ internal sealed partial class Scheduler
     private const int StealRounds = 4;
 
     /// <summary>The body of every machine thread. Never returns.</summary>
-    /// <remarks>Go: mstart1 and schedule.</remarks>
+    /// <remarks>Go: mstart1.</remarks>
     internal void RunMachine(Machine machine)
     {
         WaitForProcessor(machine);
         while (true)
         {
-            if (machine.Processor is null)
-            {
-                if (!TryAcquireIdleProcessor(machine))
-                {
-                    StopMachine(machine);
-                }
-
-                continue;
-            }
-
-            Goroutine? g = FindRunnable(machine, out bool inheritTime);
-            if (g is null)
-            {
-                continue;
-            }
-
-            if (machine.Spinning)
-            {
-                StopSpinning(machine);
-            }
-
-            if (g.LockedMachine is { } locked)
-            {
-                HandProcessorToLockedMachine(machine, locked);
-                continue;
-            }
-
-            Execute(machine, g, inheritTime);
+            Schedule(machine);
         }
+    }
+
+    /// <summary>
+    /// One round of the loop: find a goroutine and run one step of it. A method of its own, so
+    /// that no frame of the machine's thread keeps the last goroutine alive while the machine
+    /// parks: unoptimized code (the loop's first tier) reports every local live to the garbage
+    /// collector, and a parked goroutine held so could not be found leaked.
+    /// </summary>
+    /// <remarks>Go: schedule.</remarks>
+    private void Schedule(Machine machine)
+    {
+        if (machine.Processor is null)
+        {
+            if (!TryAcquireIdleProcessor(machine))
+            {
+                StopMachine(machine);
+            }
+
+            return;
+        }
+
+        Goroutine? g = FindRunnable(machine, out bool inheritTime);
+        if (g is null)
+        {
+            return;
+        }
+
+        if (machine.Spinning)
+        {
+            StopSpinning(machine);
+        }
+
+        if (g.LockedMachine is { } locked)
+        {
+            HandProcessorToLockedMachine(machine, locked);
+            return;
+        }
+
+        Execute(machine, g, inheritTime);
     }
 
     /// <summary>

@@ -187,6 +187,15 @@ internal sealed partial class Scheduler
         }
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
+        if (processor is not null)
+        {
+            processor.Goroutines.Add(g);
+        }
+        else
+        {
+            _goroutinesOffProcessor.AddShared(g);
+        }
+
         _trace?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
     }

@@ -1,0 +1,130 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+namespace Goroutines.Diagnostics;
+
+// GoroutineLeaks: the public face of leak detection, in two strengths.
+//   VerifyNone: goleak's check. Every live goroutine not ignored is a failure once
+//     the timeout has passed; until then the check retries with a growing backoff,
+//     because goroutines finish a moment after what the caller waited for.
+//   FindLeaked: the collector's proof (LeakDetector.cs): goroutines parked where no
+//     code can ever reach them. VerifyNone runs it before failing, so its report
+//     marks which of the goroutines left behind are leaked for good.
+/// <summary>
+/// Finds goroutines that outlive the code that started them: a check for test suites in the
+/// role of Go's goleak (<see cref="VerifyNone"/>), and a garbage-collector-based detector of
+/// goroutines that no code can ever wake (<see cref="FindLeaked"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new GoroutineLeakOptions().IgnoreCurrent(); // at the start of a test
+/// // ... the test ...
+/// GoroutineLeaks.VerifyNone(options);                       // at its end
+/// </code>
+/// </example>
+public static class GoroutineLeaks
+{
+    private static readonly TimeSpan s_longestBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Waits up to <see cref="GoroutineLeakOptions.Timeout"/> for every goroutine but the caller and
+    /// those <paramref name="options"/> ignore to exit, and throws if some remain. Blocks the
+    /// calling thread; from a goroutine use <see cref="VerifyNoneAsync"/>.
+    /// </summary>
+    /// <param name="options">What to tolerate, and how long to wait; by default nothing, 5 seconds.</param>
+    /// <exception cref="GoroutineLeakException">Goroutines remained; the message is their dump.</exception>
+    public static void VerifyNone(GoroutineLeakOptions? options = null)
+    {
+        options ??= new GoroutineLeakOptions();
+        long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
+        TimeSpan backoff = TimeSpan.FromMilliseconds(1);
+        while (Remaining(options).Count > 0 && Environment.TickCount64 < deadline)
+        {
+            using (Go.EnterBlockingRegion())
+            {
+                Thread.Sleep(backoff);
+            }
+
+            backoff = Grow(backoff);
+        }
+
+        ThrowIfAnyRemain(options);
+    }
+
+    /// <summary>The asynchronous form of <see cref="VerifyNone"/>: waits without blocking the thread.</summary>
+    /// <param name="options">What to tolerate, and how long to wait; by default nothing, 5 seconds.</param>
+    /// <param name="cancellationToken">Ends the wait early; the check is then not made.</param>
+    /// <returns>A task that fails with <see cref="GoroutineLeakException"/> if goroutines remained.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public static async Task VerifyNoneAsync(GoroutineLeakOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new GoroutineLeakOptions();
+        long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
+        TimeSpan backoff = TimeSpan.FromMilliseconds(1);
+        while (Remaining(options).Count > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(true);
+            backoff = Grow(backoff);
+        }
+
+        await Task.Run(() => ThrowIfAnyRemain(options), cancellationToken).ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// Finds the goroutines that are parked where nothing outside the runtime can reach them, so no
+    /// code can ever wake them (the idea of Go 1.26's leak-detecting collector), and marks them:
+    /// dumps show them as <c>[chan receive (leaked)]</c>. No goroutine that could still be woken is
+    /// reported. Forces a full garbage collection; not for hot paths.
+    /// </summary>
+    /// <returns>The leaked goroutines, by id.</returns>
+    /// <remarks>
+    /// A goroutine waits on something: a channel, a lock, a timer, a .NET task. If code that is still
+    /// alive (another goroutine, a thread, a static field, a pending timer) holds that something,
+    /// the goroutine may be woken and is not reported, even if in fact nothing will ever wake it.
+    /// Called from a goroutine, the call blocks its thread in a blocking region.
+    /// </remarks>
+    public static IReadOnlyList<GoroutineInfo> FindLeaked()
+    {
+        List<Goroutine> leaked;
+        using (Go.EnterBlockingRegion())
+        {
+            leaked = LeakDetector.FindLeaked();
+        }
+
+        long nowSeconds = Environment.TickCount64 / 1000;
+        return leaked.Select(g => GoroutineDump.Describe(g, current: null, nowSeconds, isLeaked: true))
+            .OfType<GoroutineInfo>()
+            .ToList();
+    }
+
+    private static List<GoroutineInfo> Remaining(GoroutineLeakOptions options)
+    {
+        long caller = Go.CurrentGoroutineId;
+        return GoroutineDump.Capture().Goroutines.Where(g => g.Id != caller && !options.IsIgnored(g)).ToList();
+    }
+
+    // The last check: before failing, let the collector mark which of the remaining are leaked for good.
+    private static void ThrowIfAnyRemain(GoroutineLeakOptions options)
+    {
+        if (Remaining(options).Count == 0)
+        {
+            return;
+        }
+
+        _ = FindLeaked();
+        List<GoroutineInfo> remaining = Remaining(options);
+        if (remaining.Count > 0)
+        {
+            throw new GoroutineLeakException(remaining);
+        }
+    }
+
+    private static TimeSpan Grow(TimeSpan backoff) => backoff * 2 < s_longestBackoff ? backoff * 2 : s_longestBackoff;
+}
