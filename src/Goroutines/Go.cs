@@ -163,7 +163,7 @@ public static class Go
     /// Writes one snapshot of the scheduler in the format of Go's <c>GODEBUG=schedtrace</c> line
     /// (<c>SCHED 1004ms: gomaxprocs=2 idleprocs=0 threads=5 ... runqueue=0 [3 1]</c>), or with
     /// <paramref name="detailed"/> Go's <c>scheddetail=1</c> form: a line per processor, per
-    /// thread and per running goroutine. Any thread.
+    /// thread and per live goroutine. Any thread.
     /// </summary>
     /// <param name="writer">Where the snapshot goes, in one <see cref="TextWriter.Write(string)"/> call.</param>
     /// <param name="detailed">Whether to write the detailed form.</param>

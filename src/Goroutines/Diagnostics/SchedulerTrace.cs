@@ -33,10 +33,9 @@ namespace Goroutines.Diagnostics;
 // Status numbers are Go's (_Pidle 0, _Prunning 1, _Psyscall 2, _Pdead 4 for a retired
 // processor; _Grunnable 1, _Grunning 2, _Gsyscall 3, _Gwaiting 4, _Gdead 6). gfreecnt
 // is 0: dead goroutine objects are not reused. An M is "blocked" while it sleeps on
-// the idle list or in a blocking region's slow exit; M0 is sysmon. Go prints a line
-// for every goroutine (allgs); this runtime keeps no registry of live goroutines yet,
-// so only the goroutines the machines are running now (curg) get a G line; the rest
-// come with the goroutine registry.
+// the idle list or in a blocking region's slow exit; M0 is sysmon. As Go's allgs
+// loop, every live goroutine of the registry gets a G line, with m= the machine
+// running it.
 //
 // Consistency, as in Go: the counters on the first line are read together under the
 // scheduler lock; processors, machines and goroutines are read racily afterwards, so
@@ -102,12 +101,18 @@ internal static class SchedulerTrace
         // Sysmon: thread 0 of Go's mcount, without a processor or a goroutine.
         text.Append("  M0: p=nil curg=nil mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning=false blocked=false lockedg=nil\n");
 
+        var runningOn = new Dictionary<Goroutine, Machine>();
         for (Machine? machine = scheduler.AllMachines; machine is not null; machine = machine.AllLink)
         {
             if (machine.RunningGoroutine is { } g)
             {
-                AppendGoroutine(text, g, machine);
+                runningOn[g] = machine;
             }
+        }
+
+        foreach (Goroutine g in scheduler.LiveGoroutines())
+        {
+            AppendGoroutine(text, g, runningOn.GetValueOrDefault(g));
         }
 
         return text.ToString();
@@ -137,7 +142,7 @@ internal static class SchedulerTrace
             $"  M{machine.Id}: p={processorId} curg={GoroutineId(g)} mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning={Bool(machine.Spinning)} blocked={Bool(blocked)} lockedg={GoroutineId(locked)}\n");
     }
 
-    private static void AppendGoroutine(StringBuilder text, Goroutine g, Machine machine)
+    private static void AppendGoroutine(StringBuilder text, Goroutine g, Machine? machine)
     {
         GoroutineStatus status = g.Status;
         int goStatus = status switch
@@ -153,7 +158,7 @@ internal static class SchedulerTrace
         // Go prints the empty wait reason of a goroutine that is not waiting.
         string reason = status == GoroutineStatus.Waiting ? g.WaitReason.ToGoString() : "";
         text.Append(CultureInfo.InvariantCulture,
-            $"  G{g.Id}: status={goStatus}({reason}) m={machine.Id} lockedm={MachineId(g.LockedMachine)}\n");
+            $"  G{g.Id}: status={goStatus}({reason}) m={MachineId(machine)} lockedm={MachineId(g.LockedMachine)}\n");
     }
 
     private static string MachineId(Machine? machine) =>

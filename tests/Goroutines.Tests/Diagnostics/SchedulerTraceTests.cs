@@ -69,6 +69,20 @@ public sealed class SchedulerTraceTests : RuntimeTest
     }
 
     [Fact]
+    public async Task WriteSchedulerTrace_Detailed_ListsEveryGoroutineWithItsWaitReason()
+    {
+        var channel = new Goroutines.Channels.Chan<int>();
+        Spawned parked = await Spawned.ParkedAsync(async () => await channel.ReceiveAsync(), WaitReason.ChanReceive);
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+
+        Go.WriteSchedulerTrace(writer, detailed: true);
+
+        Assert.Contains($"\n  G{parked.Id}: status=4(chan receive) m=nil lockedm=nil\n", writer.ToString(), StringComparison.Ordinal);
+        channel.Close();
+        await parked.Completion.Within();
+    }
+
+    [Fact]
     public async Task SchedTrace_Enabled_SysmonWritesSnapshotsInOrder()
     {
         Settings.SetMaxProcs(2);
