@@ -29,6 +29,7 @@ internal static class Program
         ("timers", "w9", TimersWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
+        ("dump", "dump", DumpWorkload.Run),
     ];
 
     private static int Main(string[] args)

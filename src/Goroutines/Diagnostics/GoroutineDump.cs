@@ -76,12 +76,17 @@ public sealed class GoroutineDump
     public void WriteTo(TextWriter writer, GoroutineDumpFormat format = GoroutineDumpFormat.Full)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(format switch
+        switch (format)
         {
-            GoroutineDumpFormat.Full => GoroutineDumpText.Full(Goroutines),
-            GoroutineDumpFormat.Grouped => GoroutineDumpText.Grouped(Goroutines),
-            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Use GoroutineDumpFormat.Full or GoroutineDumpFormat.Grouped."),
-        });
+            case GoroutineDumpFormat.Full:
+                GoroutineDumpText.WriteFull(writer, Goroutines);
+                break;
+            case GoroutineDumpFormat.Grouped:
+                GoroutineDumpText.WriteGrouped(writer, Goroutines);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, "Use GoroutineDumpFormat.Full or GoroutineDumpFormat.Grouped.");
+        }
     }
 
     /// <summary>The dump in the <see cref="GoroutineDumpFormat.Full"/> form.</summary>

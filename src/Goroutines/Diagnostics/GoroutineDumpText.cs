@@ -2,6 +2,7 @@
 
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
 
@@ -29,18 +30,28 @@ internal static class GoroutineDumpText
     /// <summary>Every goroutine on its own, separated by blank lines, as Go's debug=2.</summary>
     public static string Full(IEnumerable<GoroutineInfo> goroutines)
     {
-        var text = new StringBuilder();
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        WriteFull(writer, goroutines);
+        return writer.ToString();
+    }
+
+    /// <summary>Writes <see cref="Full"/>'s text goroutine by goroutine, never holding the whole dump as one string.</summary>
+    public static void WriteFull(TextWriter writer, IEnumerable<GoroutineInfo> goroutines)
+    {
+        var text = new StringBuilder(256);
+        bool first = true;
         foreach (GoroutineInfo g in goroutines)
         {
-            if (text.Length > 0)
+            text.Clear();
+            if (!first)
             {
                 text.Append('\n');
             }
 
+            first = false;
             AppendGoroutine(text, g);
+            writer.Write(text);
         }
-
-        return text.ToString();
     }
 
     /// <summary>One goroutine: header, frames, creation site.</summary>
@@ -75,7 +86,7 @@ internal static class GoroutineDumpText
     }
 
     /// <summary>Goroutines counted by identical state, frames and creation site, largest group first, as Go's debug=1.</summary>
-    public static string Grouped(IReadOnlyCollection<GoroutineInfo> goroutines)
+    public static void WriteGrouped(TextWriter writer, IReadOnlyCollection<GoroutineInfo> goroutines)
     {
         var groups = new Dictionary<string, int>();
         var order = new List<string>();
@@ -93,14 +104,13 @@ internal static class GoroutineDumpText
             }
         }
 
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"goroutine profile: total {goroutines.Count}\n");
+        writer.Write(string.Create(CultureInfo.InvariantCulture, $"goroutine profile: total {goroutines.Count}\n"));
         foreach (string body in order.OrderByDescending(body => groups[body])) // stable: ties keep id order
         {
-            text.Append(CultureInfo.InvariantCulture, $"{groups[body]} @ ").Append(body).Append('\n');
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $"{groups[body]} @ "));
+            writer.Write(body);
+            writer.Write('\n');
         }
-
-        return text.ToString();
     }
 
     // The part of a goroutine's grouped entry after its count: state, frames and creation site.
