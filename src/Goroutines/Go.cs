@@ -3,7 +3,6 @@
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
-using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Scheduling;
@@ -63,9 +62,27 @@ public static class Go
     /// <param name="member">The calling member; filled in by the compiler.</param>
     /// <param name="file">The calling file; filled in by the compiler.</param>
     /// <param name="line">The calling line; filled in by the compiler.</param>
-    /// <remarks>A panic in <paramref name="main"/> is reported like any other (see <see cref="SetPanicHandler"/>).</remarks>
+    /// <remarks>
+    /// <para>A panic in <paramref name="main"/> is reported like any other (see <see cref="SetPanicHandler"/>).</para>
+    /// <para>
+    /// While it runs, Go's deadlock detector watches the program: when every goroutine is blocked
+    /// forever on channels, selects or the <c>Sync</c> primitives, with no timer pending and no
+    /// goroutine awaiting a .NET task, I/O or a sleep, the program ends with Go's
+    /// <c>fatal error: all goroutines are asleep - deadlock!</c>, the dump of every goroutine and
+    /// exit code 2. It never reports a goroutine that anything outside the runtime could still
+    /// wake (a thread, a .NET timer, a static field that holds its channel): the garbage collector
+    /// proves each one unreachable first. So declare the program's channels inside
+    /// <paramref name="main"/>: one the calling method holds in a local that <paramref name="main"/>
+    /// captures stays reachable from the calling thread, and hides a deadlock on it.
+    /// </para>
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
     /// <exception cref="InvalidOperationException">Called from inside a goroutine, whose thread it would block.</exception>
+    /// <exception cref="DeadlockException">
+    /// Every goroutine is blocked forever, the main goroutine included, and a panic handler is
+    /// installed (it received the fatal error first). Every concurrent call whose main goroutine
+    /// is among the deadlocked ones throws.
+    /// </exception>
     public static void Main(Func<Task> main, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(main);
@@ -74,9 +91,8 @@ public static class Go
             throw new InvalidOperationException("Go.Main blocks its thread until the main goroutine returns; call it from a program's Main, not from a goroutine. Inside a goroutine, use Go.Run.");
         }
 
-        using var exited = new ManualResetEventSlim();
-        Scheduler.Instance.Spawn(main, member, file, line, exited);
-        exited.Wait();
+        // By reference: RunMain clears this frame's copy once the goroutine has it (Scheduler.Main.cs).
+        Scheduler.Instance.RunMain(ref main, member, file, line);
     }
 
     /// <summary>
@@ -149,7 +165,11 @@ public static class Go
     /// </summary>
     /// <param name="handler">The handler, or null to restore the default.</param>
     /// <returns>The previous handler, or null if it was the default.</returns>
-    /// <remarks>The handler runs on the thread of the goroutine that panicked; the runtime goes on after it returns.</remarks>
+    /// <remarks>
+    /// The handler runs on the thread of the goroutine that panicked (a fatal error the runtime
+    /// finds by itself, such as a deadlock, on a thread of its own); the runtime goes on after it
+    /// returns.
+    /// </remarks>
     public static Action<GoroutinePanic>? SetPanicHandler(Action<GoroutinePanic>? handler) =>
         Scheduler.Instance.SetPanicHandler(handler);
 

@@ -34,6 +34,14 @@ internal sealed partial class Scheduler
         Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
     }
 
+    /// <summary>
+    /// Reports a runtime fatal error whose report is Go's <c>fatal error: ...</c> line, a blank line
+    /// and <paramref name="dump"/>, the goroutines it concerns (Go's checkdead and its traceback).
+    /// Returns only if a panic handler is installed.
+    /// </summary>
+    internal void FatalWithDump(string message, string dump) =>
+        Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", $"fatal error: {message}\n\n{dump}", isFatal: true));
+
     private void Deliver(GoroutinePanic panic)
     {
         Action<GoroutinePanic>? handler = Volatile.Read(ref _panicHandler);

@@ -161,11 +161,15 @@ internal sealed partial class Scheduler
     // ---------------------------------------------------------------- spawning and readying
 
     /// <summary>
-    /// Creates a goroutine running <paramref name="entry"/> and queues it. Any thread. The parent is
-    /// the running goroutine unless <paramref name="parentId"/> names one.
+    /// Creates a goroutine running <paramref name="entry"/> and queues it, and returns its id. Any
+    /// thread. The parent is the running goroutine unless <paramref name="parentId"/> names one.
     /// </summary>
-    /// <remarks>Go: newproc.</remarks>
-    public void Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1)
+    /// <remarks>
+    /// The id, not the goroutine: a caller that keeps the goroutine in a local while it blocks
+    /// (Go.Main) would keep it reachable, and the deadlock detector could never find it.
+    /// Go: newproc.
+    /// </remarks>
+    public long Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1)
     {
         Machine? machine = Machine.Current;
         if (parentId < 0)
@@ -199,6 +203,7 @@ internal sealed partial class Scheduler
 
         _trace?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
+        return id;
     }
 
     /// <summary>

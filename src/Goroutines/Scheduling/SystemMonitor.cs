@@ -49,6 +49,12 @@ namespace Goroutines.Scheduling;
 // the next snapshot, so each comes on time however far the nap has backed off.
 // Writing is not action: it does not reset the back-off.
 //
+// The deadlock detector (Diagnostics/DeadlockDetector.cs, Go's checkdead): after each
+// round, while a Go.Main is in progress, sysmon checks whether the scheduler is quiet
+// and nothing ran since the round before, then whether every goroutine is asleep, and
+// if so queues a collection pass on the thread pool that decides. While no Go.Main is
+// in progress this costs one field read per round. Watching is not action either.
+//
 // Rejected: timer-driven checks per processor (a .NET Timer per processor fires on
 // the thread pool, which a CPU hog may starve); hard preemption (the CLR offers
 // no safe way to interrupt a thread at an arbitrary point).
@@ -56,6 +62,9 @@ namespace Goroutines.Scheduling;
 // Invariants:
 // - Only this thread writes the Sysmon* fields of processors.
 // - It never holds a processor and never runs goroutine code.
+// - It never waits for a leak pass (a full collection): the deadlock detector's
+//   passes run on the thread pool, and its registry scan gives up a round when a
+//   leak pass holds the registry.
 internal sealed class SystemMonitor
 {
     // Nap bounds (20 µs and 10 ms, as Go's sysmon).
@@ -91,7 +100,11 @@ internal sealed class SystemMonitor
     {
         _scheduler = scheduler;
         _thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = "goroutines sysmon" };
+        Deadlocks = new DeadlockDetector(scheduler);
     }
+
+    /// <summary>Go.Main's deadlock detector, which this thread drives.</summary>
+    public DeadlockDetector Deadlocks { get; }
 
     /// <summary>Cuts the current nap short (a timer earlier than the nap's end was scheduled). Any thread.</summary>
     public void WakeUp() => _parker.Unpark();
@@ -121,6 +134,10 @@ internal sealed class SystemMonitor
             long now = Stopwatch.GetTimestamp();
             idleRounds = Retake(now) ? 0 : idleRounds + 1;
             TraceIfDue(now);
+            if (Deadlocks.IsWatching)
+            {
+                Deadlocks.MonitorRound(now);
+            }
         }
     }
 
