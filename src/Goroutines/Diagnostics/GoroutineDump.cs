@@ -93,6 +93,9 @@ public sealed class GoroutineDump
     /// <returns>Go's text of every goroutine.</returns>
     public override string ToString() => GoroutineDumpText.Full(Goroutines);
 
+    /// <summary>Where <paramref name="g"/> was created, as Go's <c>created by</c> line names it.</summary>
+    internal static GoroutineFrame CreationSite(Goroutine g) => new(g.CreatedByMember ?? "?", g.CreatedByFile, g.CreatedByLine);
+
     /// <summary>
     /// Describes one goroutine as it is now, or returns null if it has exited. Any thread;
     /// <paramref name="current"/> is the goroutine running on the calling thread, if any.
@@ -137,7 +140,7 @@ public sealed class GoroutineDump
             waiting ? (reason == Scheduling.WaitReason.None ? "waiting" : reason.ToGoString()) : null,
             waiting ? TimeSpan.FromSeconds(Math.Max(0, nowSeconds - waitSince)) : TimeSpan.Zero,
             frames,
-            new GoroutineFrame(g.CreatedByMember ?? "?", g.CreatedByFile, g.CreatedByLine),
+            CreationSite(g),
             g.ParentId,
             isLeaked);
     }

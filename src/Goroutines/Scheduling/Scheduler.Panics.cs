@@ -5,6 +5,8 @@ using System.Globalization;
 using System.Text;
 using System.Threading;
 
+using Goroutines.Diagnostics;
+
 namespace Goroutines.Scheduling;
 
 // Panics and fatal errors. An exception that escapes a goroutine is a panic: it is
@@ -60,13 +62,6 @@ internal sealed partial class Scheduler
     internal static void AppendGoroutine(StringBuilder text, Goroutine g, string state)
     {
         text.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [{state}]:\n");
-        if (g.ParentId != 0 || g.CreatedByMember is not null)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"created by {g.CreatedByMember ?? "?"} in goroutine {g.ParentId}\n");
-            if (g.CreatedByFile is not null)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"\t{g.CreatedByFile}:{g.CreatedByLine}\n");
-            }
-        }
+        GoroutineDumpText.AppendCreatedBy(text, GoroutineDump.CreationSite(g), g.ParentId);
     }
 }
