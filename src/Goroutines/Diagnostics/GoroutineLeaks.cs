@@ -43,9 +43,10 @@ public static class GoroutineLeaks
     public static void VerifyNone(GoroutineLeakOptions? options = null)
     {
         options ??= new GoroutineLeakOptions();
+        long caller = Go.CurrentGoroutineId;
         long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
-        while (Remaining(options).Count > 0 && Environment.TickCount64 < deadline)
+        while (Remaining(options, caller).Count > 0 && Environment.TickCount64 < deadline)
         {
             using (Go.EnterBlockingRegion())
             {
@@ -55,7 +56,7 @@ public static class GoroutineLeaks
             backoff = Grow(backoff);
         }
 
-        ThrowIfAnyRemain(options);
+        ThrowIfAnyRemain(options, caller);
     }
 
     /// <summary>The asynchronous form of <see cref="VerifyNone"/>: waits without blocking the thread.</summary>
@@ -66,15 +67,18 @@ public static class GoroutineLeaks
     public static async Task VerifyNoneAsync(GoroutineLeakOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new GoroutineLeakOptions();
+
+        // The caller, read once here: the last check runs on a pool thread, where it would read 0.
+        long caller = Go.CurrentGoroutineId;
         long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
-        while (Remaining(options).Count > 0 && Environment.TickCount64 < deadline)
+        while (Remaining(options, caller).Count > 0 && Environment.TickCount64 < deadline)
         {
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(true);
             backoff = Grow(backoff);
         }
 
-        await Task.Run(() => ThrowIfAnyRemain(options), cancellationToken).ConfigureAwait(true);
+        await Task.Run(() => ThrowIfAnyRemain(options, caller), cancellationToken).ConfigureAwait(true);
     }
 
     /// <summary>
@@ -104,22 +108,20 @@ public static class GoroutineLeaks
             .ToList();
     }
 
-    private static List<GoroutineInfo> Remaining(GoroutineLeakOptions options)
-    {
-        long caller = Go.CurrentGoroutineId;
-        return GoroutineDump.Capture().Goroutines.Where(g => g.Id != caller && !options.IsIgnored(g)).ToList();
-    }
+    // The goroutines still alive but the caller (0 for a thread outside the runtime) and those ignored.
+    private static List<GoroutineInfo> Remaining(GoroutineLeakOptions options, long caller) =>
+        GoroutineDump.Capture().Goroutines.Where(g => g.Id != caller && !options.IsIgnored(g)).ToList();
 
     // The last check: before failing, let the collector mark which of the remaining are leaked for good.
-    private static void ThrowIfAnyRemain(GoroutineLeakOptions options)
+    private static void ThrowIfAnyRemain(GoroutineLeakOptions options, long caller)
     {
-        if (Remaining(options).Count == 0)
+        if (Remaining(options, caller).Count == 0)
         {
             return;
         }
 
         _ = FindLeaked();
-        List<GoroutineInfo> remaining = Remaining(options);
+        List<GoroutineInfo> remaining = Remaining(options, caller);
         if (remaining.Count > 0)
         {
             throw new GoroutineLeakException(remaining);

@@ -19,8 +19,9 @@ namespace Goroutines.Tests.Channels;
 /// <remarks>
 /// A goroutine parked on the nil channel can never be woken: it stays parked until the process
 /// ends. The tests that park one declare it with <see cref="RuntimeTest.ExpectParkedForever"/>
-/// (the leak check allows exactly those), after checking that it is parked with Go's wait reason
-/// and stays so while other goroutines run.
+/// (the leak check then needs the leak detector to prove exactly those unwakeable, and ignores
+/// them), after checking that it is parked with Go's wait reason and stays so while other
+/// goroutines run.
 /// </remarks>
 public sealed class NilChanTests : RuntimeTest
 {

@@ -1,6 +1,10 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
+using System.Linq;
+
+using Goroutines.Diagnostics;
 
 using Xunit;
 
@@ -9,22 +13,45 @@ namespace Goroutines.Tests.TestSupport;
 /// <summary>
 /// Base class of every test that runs goroutines. For the test's duration it captures panics
 /// (the default handler would end the test process), and it restores GOMAXPROCS and the thread
-/// limit afterwards. Every test ends with two checks: no goroutine leaked (live goroutines back
-/// to the count the test started with, plus those it declared with <see cref="ExpectParkedForever"/>)
-/// and no panic arrived that the test did not take with <see cref="PanicCapture.TakeAll"/>.
+/// limit afterwards. Every test ends with two checks: no goroutine leaked, and no panic arrived
+/// that the test did not take with <see cref="PanicCapture.TakeAll"/>.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The leak check is the runtime's own: <see cref="GoroutineLeaks.VerifyNone"/>, with every
+/// goroutine alive when the test was constructed ignored (<see cref="GoroutineLeakOptions.IgnoreCurrent"/>).
+/// It retries for up to <see cref="TestTimeouts.LeakCheck"/>, because a goroutine leaves the
+/// registry a moment after whatever the test awaited, and a test that fails it prints the dump
+/// of the goroutines it left behind: their wait reasons, frames and creation sites.
+/// </para>
+/// <para>
+/// Goroutines a test parks forever on purpose are declared with <see cref="ExpectParkedForever"/>
+/// and must be proven unwakeable by <see cref="GoroutineLeaks.FindLeaked"/>; only those are
+/// ignored.
+/// </para>
+/// <para>
+/// After the registry check, the live goroutine count (<see cref="Go.NumGoroutine"/>) must be back
+/// to the count the test started with, plus the goroutines parked forever. That adds no wait (the
+/// count drops right after a goroutine leaves the registry's view) and checks the checker: the
+/// count is kept apart from the registry, so a goroutine the registry lost, which the dump-based
+/// check could not see, still fails the test. Every test with goroutines parked forever runs a
+/// leak detector pass, which lets the registry release and restore its entries.
+/// </para>
+/// </remarks>
 public abstract class RuntimeTest : IDisposable
 {
     private readonly long _goroutinesAtStart;
-    private long _parkedForever;
+    private readonly GoroutineLeakOptions _leakOptions;
+    private int _parkedForever;
     private bool _disposed;
 
-    /// <summary>Installs the panic capture and records the live goroutine count.</summary>
+    /// <summary>Installs the panic capture and takes note of the goroutines alive before the test.</summary>
     protected RuntimeTest()
     {
         Panics = new PanicCapture();
         Settings = new RuntimeSettings();
         _goroutinesAtStart = Go.NumGoroutine;
+        _leakOptions = new GoroutineLeakOptions { Timeout = TestTimeouts.LeakCheck }.IgnoreCurrent();
     }
 
     /// <summary>Panics received during the test.</summary>
@@ -38,9 +65,10 @@ public abstract class RuntimeTest : IDisposable
 
     /// <summary>
     /// Declares goroutines that the test parks forever on purpose (a send on the nil channel, an
-    /// empty select): nothing can ever wake them, so they outlive the test, and the leak check
-    /// allows exactly that many more live goroutines than the test started with. Any other
-    /// goroutine still alive fails the test as before.
+    /// empty select, a goroutine leaked to test the leak detector): they outlive the test. At its
+    /// end, exactly <paramref name="goroutines"/> (summed over calls) of the goroutines it left
+    /// behind must be proven unwakeable by <see cref="GoroutineLeaks.FindLeaked"/>; those are
+    /// ignored, and any other goroutine still alive fails the test as before.
     /// </summary>
     protected void ExpectParkedForever(int goroutines)
     {
@@ -64,15 +92,82 @@ public abstract class RuntimeTest : IDisposable
         }
 
         _disposed = true;
+        string? leaked = IgnoreParkedForever();
+        if (leaked is null)
+        {
+            try
+            {
+                GoroutineLeaks.VerifyNone(_leakOptions);
+                leaked = CheckCount();
+            }
+            catch (GoroutineLeakException ex)
+            {
+                leaked = $"Goroutines leaked ({_parkedForever} parked forever on purpose were ignored):\n{ex.Message}";
+            }
+        }
 
-        // The count drops only after a goroutine's last step ended, a little after whatever
-        // the test waited for: wait for the count itself, bounded.
-        long allowed = _goroutinesAtStart + _parkedForever;
-        bool noLeak = Poll.Until(() => Go.NumGoroutine <= allowed, TestTimeouts.LeakCheck);
-        long live = Go.NumGoroutine;
         Settings.Dispose();
-        Panics.Restore(keepInstalled: !noLeak);
-        Assert.True(noLeak, $"Goroutines leaked: {live} live after the test, {_goroutinesAtStart} before it, {_parkedForever} parked forever on purpose.");
+        Panics.Restore(keepInstalled: leaked is not null);
+        Assert.True(leaked is null, leaked);
         Assert.True(Panics.Captured.Count == 0, $"Unexpected panics:\n{Panics.Describe()}");
+    }
+
+    /// <summary>
+    /// Waits until the collector has proven <see cref="_parkedForever"/> of the test's leftovers
+    /// unwakeable and ignores them; returns the failure if it proved fewer in time, or more.
+    /// </summary>
+    /// <remarks>
+    /// A pass marks what it proves, and later dumps show the mark, so a pass runs only while some
+    /// leftover is parked and not yet proven. As soon as enough are proven, the check goes on: a
+    /// test that parks goroutines forever does not wait for the timeout.
+    /// </remarks>
+    private string? IgnoreParkedForever()
+    {
+        if (_parkedForever == 0)
+        {
+            return null;
+        }
+
+        List<GoroutineInfo> proven = [];
+        bool enough = Poll.Until(
+            () =>
+            {
+                List<GoroutineInfo> leftovers = Leftovers();
+                if (leftovers.Any(g => g.State == GoroutineState.Waiting && !g.IsLeaked))
+                {
+                    _ = GoroutineLeaks.FindLeaked();
+                    leftovers = Leftovers();
+                }
+
+                proven = leftovers.Where(g => g.IsLeaked).ToList();
+                return proven.Count >= _parkedForever;
+            },
+            TestTimeouts.LeakCheck);
+        if (!enough || proven.Count != _parkedForever)
+        {
+            return $"The test declared {_parkedForever} goroutine(s) parked forever, and the leak detector proved {proven.Count} "
+                + $"of the goroutines it left behind unwakeable (marked leaked):\n{GoroutineDumpText.Full(Leftovers())}";
+        }
+
+        var ids = proven.Select(g => g.Id).ToHashSet();
+        _leakOptions.Ignore(g => ids.Contains(g.Id));
+        return null;
+    }
+
+    /// <summary>The live goroutines the leak check does not ignore.</summary>
+    private List<GoroutineInfo> Leftovers() =>
+        GoroutineDump.Capture().Goroutines.Where(g => !_leakOptions.IsIgnored(g)).ToList();
+
+    /// <summary>Checks the live count against the registry's view; returns the failure, if any.</summary>
+    private string? CheckCount()
+    {
+        long allowed = _goroutinesAtStart + _parkedForever;
+        if (Poll.Until(() => Go.NumGoroutine <= allowed, TestTimeouts.LeakCheck))
+        {
+            return null;
+        }
+
+        return $"The leak check passed, yet {Go.NumGoroutine} goroutines are live after the test, {_goroutinesAtStart} before it, "
+            + $"{_parkedForever} parked forever on purpose: the registry lost goroutines. Live goroutines in the registry:\n{GoroutineDump.Capture()}";
     }
 }

@@ -14,6 +14,9 @@ public static class TestTimeouts
     /// <summary>Bound of an ordinary wait: a goroutine finishing, an event being set.</summary>
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
 
-    /// <summary>Bound of the leak check that ends every test (live goroutines back to the baseline).</summary>
+    /// <summary>
+    /// Bound of the leak check that ends every test: every goroutine the test started has exited,
+    /// or is one of those it parks forever on purpose and the leak detector proved unwakeable.
+    /// </summary>
     public static readonly TimeSpan LeakCheck = TimeSpan.FromSeconds(10);
 }
