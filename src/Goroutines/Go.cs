@@ -124,7 +124,7 @@ public static class Go
     public static int MaxProcs => Scheduler.Instance.MaxProcs;
 
     /// <summary>Sets GOMAXPROCS and returns the previous value (Go's <c>runtime.GOMAXPROCS(n)</c>).</summary>
-    /// <param name="n">The new value; below 1 the setting is only read, as in Go.</param>
+    /// <param name="n">The new value; below 1 the setting is only read, as in Go; above 65,535 it is capped there.</param>
     /// <returns>The previous value.</returns>
     /// <remarks>
     /// Growing takes effect at once. Shrinking is lazy: a processor beyond the new count retires

@@ -32,16 +32,17 @@ namespace Goroutines.Diagnostics;
 //   2. A full blocking collection, then the finalizers: each sentinel of an
 //      unreachable goroutine reports it, unless the goroutine exited meanwhile (a
 //      goroutine woken during the pass may run, exit and be collected: not a leak).
-//   3. Every released goroutine goes back into the registry: survivors into their
-//      slots, leaked ones too, marked, so dumps show them "(leaked)" and they stay
-//      counted, as Go keeps its leaked goroutines.
+//   3. Every released goroutine that has not exited goes back into its slot (the
+//      shard held a placeholder there meanwhile): survivors, and leaked ones too,
+//      marked, so dumps show them "(leaked)" and they stay counted, as Go keeps its
+//      leaked goroutines.
 // No false positives: a goroutine is reported only if the collector proved nothing
 // outside the registry references it while it was parked. A goroutine whose channel
 // sits in a static field is reachable and never reported, even if no code will send.
 //
 // Invariants:
 // - One pass at a time; dumps wait for a pass to finish (they read the registry).
-// - After a pass every goroutine it released is registered again, exactly once.
+// - After a pass every goroutine it released and that has not exited is in its slot again.
 internal static class LeakDetector
 {
     private static readonly Lock s_passLock = new();
@@ -125,10 +126,7 @@ internal static class LeakDetector
             }
 
             s_sentinels.Remove(g);
-            if (!entry.List.Restore(entry.Slot, g))
-            {
-                Scheduler.Instance.SharedGoroutineList.AddShared(g);
-            }
+            entry.List.Restore(entry.Slot, g);
         }
     }
 

@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 
 namespace Goroutines.Scheduling;
@@ -94,6 +95,18 @@ internal sealed class GlobalRunQueue
         }
 
         return taken;
+    }
+
+    /// <summary>Adds every queued goroutine to <paramref name="into"/>. Under the scheduler lock (dumps).</summary>
+    public void CopyTo(ICollection<Goroutine> into)
+    {
+        for (Chunk? chunk = _head; chunk is not null; chunk = chunk.Next)
+        {
+            for (int i = chunk.Head; i < chunk.Tail; i++)
+            {
+                into.Add(chunk.Items[i]!);
+            }
+        }
     }
 
     private void AppendChunk()

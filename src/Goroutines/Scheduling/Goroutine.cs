@@ -106,13 +106,17 @@ internal sealed class Goroutine : SynchronizationContext
     /// </summary>
     public int WaitSinceSeconds;
 
+    /// <summary>The registry shard it is listed in: the id of the processor its first step ran on (GoroutineList.cs).</summary>
+    public ushort RegistryShard;
+
+    /// <summary>Its slot in that shard, for life, from its first step (-1 before); its exit clears it.</summary>
+    public int RegistrySlot = -1;
+
     // ---- scheduling ----
 
     // Set by sysmon after 10 ms without a scheduling tick; honoured at the next safe point. Cleared when it yields.
     private volatile bool _preemptRequested;
 
-    // Whether s_lockedMachines holds this goroutine; read on every scheduling of it.
-    private bool _isLocked;
 
     // The entry delegate until the first step, then the root task (null if it completed at once);
     // the exception that ended the goroutine if it panicked. One field for three phases (W2).
@@ -121,7 +125,6 @@ internal sealed class Goroutine : SynchronizationContext
     // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
     // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine.
     private ExecutionContext? _executionContext;
-    private bool _started;
 
     // Parked (0), Scheduled: queued or running (1), or Exited (2); see the header.
     private int _scheduled;
@@ -133,11 +136,11 @@ internal sealed class Goroutine : SynchronizationContext
     private ConcurrentQueue<object>? _posted;
 
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
-    private bool _yieldRequested;
     private WaitReason _parkReason;
 
-    // Whether s_exitSignals holds this goroutine (it is the main goroutine of Go.Main).
-    private readonly bool _signalsExit;
+    // Five flags in one byte (a parked goroutine's bytes count, W2). Written only by the thread
+    // that runs or handles the goroutine's step, one at a time, so plain read-modify-writes do.
+    private Flags _flags;
 
     /// <summary>
     /// Set while a machine is parked in a blocking region's slow exit waiting for a processor:
@@ -147,18 +150,18 @@ internal sealed class Goroutine : SynchronizationContext
     /// </summary>
     public Machine? LockedMachine
     {
-        get => _isLocked && s_lockedMachines.TryGetValue(this, out Machine? machine) ? machine : null;
+        get => Has(Flags.Locked) && s_lockedMachines.TryGetValue(this, out Machine? machine) ? machine : null;
         set
         {
             if (value is null)
             {
-                _isLocked = false;
+                Set(Flags.Locked, false);
                 s_lockedMachines.Remove(this);
             }
             else
             {
                 s_lockedMachines.AddOrUpdate(this, value);
-                _isLocked = true;
+                Set(Flags.Locked, true);
             }
         }
     }
@@ -170,13 +173,13 @@ internal sealed class Goroutine : SynchronizationContext
     public static Goroutine? Running => Machine.Current?.RunningGoroutine;
 
     /// <summary>Whether the last <see cref="StepOutcome.Yielded"/> step yielded because sysmon asked.</summary>
-    public bool WasPreempted { get; private set; }
+    public bool WasPreempted => Has(Flags.WasPreempted);
 
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
     public Exception? PanicException => _body as Exception;
 
     /// <summary>The entry function while the goroutine has not started, else null. Any thread; racy (dumps).</summary>
-    public Delegate? Entry => Volatile.Read(ref _started) ? null : _body as Delegate;
+    public Delegate? Entry => Has(Flags.Started) ? null : _body as Delegate;
 
     /// <summary>
     /// The task of the entry function while it is suspended (the outermost frame of the goroutine's
@@ -197,7 +200,7 @@ internal sealed class Goroutine : SynchronizationContext
         if (exitSignal is not null)
         {
             s_exitSignals.Add(this, exitSignal);
-            _signalsExit = true;
+            _flags = Flags.SignalsExit;
         }
         _executionContext = ExecutionContext.Capture();
         _scheduled = Scheduled; // it is about to be queued by its spawner
@@ -316,7 +319,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// <remarks>Go: gosched_m, and gopreempt_m at safe points.</remarks>
     public void YieldWith(Action continuation)
     {
-        if (_yieldRequested)
+        if (Has(Flags.YieldRequested))
         {
             // A second flow of this goroutine yields in the same step (Task.WhenAll over two
             // methods that each yield): it runs after the first, as more work.
@@ -325,7 +328,7 @@ internal sealed class Goroutine : SynchronizationContext
         }
 
         _next = continuation;
-        _yieldRequested = true;
+        Set(Flags.YieldRequested, true);
     }
 
     /// <summary>Runs one work item of the goroutine. Its machine only, with the goroutine's context current.</summary>
@@ -335,7 +338,7 @@ internal sealed class Goroutine : SynchronizationContext
         _next = null;
         try
         {
-            if (item is null && !_started)
+            if (item is null && !Has(Flags.Started))
             {
                 // ExecutionContext.Run also puts the machine's own context back afterwards, so
                 // synchronous code that sets an AsyncLocal does not leak it into later goroutines.
@@ -375,7 +378,7 @@ internal sealed class Goroutine : SynchronizationContext
 
     private void Start()
     {
-        _started = true;
+        Set(Flags.Started, true);
         var entry = (Delegate)_body!;
         _body = null;
         Task? root = null;
@@ -430,7 +433,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
     public StepOutcome FinishStep()
     {
-        if (_body is Exception || (_started && _body is not Task { IsCompleted: false }))
+        if (_body is Exception || (Has(Flags.Started) && _body is not Task { IsCompleted: false }))
         {
             if (_body is Task { IsCompletedSuccessfully: false } root)
             {
@@ -440,10 +443,10 @@ internal sealed class Goroutine : SynchronizationContext
             return StepOutcome.Exited;
         }
 
-        if (_yieldRequested)
+        if (Has(Flags.YieldRequested))
         {
-            _yieldRequested = false;
-            WasPreempted = _preemptRequested;
+            Set(Flags.YieldRequested, false);
+            Set(Flags.WasPreempted, _preemptRequested);
             ClearPreemptRequest();
             Status = GoroutineStatus.Runnable;
             return StepOutcome.Yielded;
@@ -475,7 +478,7 @@ internal sealed class Goroutine : SynchronizationContext
         _executionContext = null;
         _body = _body as Exception; // the panic, if any, stays for the report; the task goes
         ClearPreemptRequest();
-        if (_signalsExit && s_exitSignals.TryGetValue(this, out ManualResetEventSlim? exitSignal))
+        if (Has(Flags.SignalsExit) && s_exitSignals.TryGetValue(this, out ManualResetEventSlim? exitSignal))
         {
             s_exitSignals.Remove(this);
             exitSignal.Set();
@@ -484,7 +487,7 @@ internal sealed class Goroutine : SynchronizationContext
         // A flow that yielded in the step in which the goroutine returned outlives it.
         object? next = _next;
         _next = null;
-        _yieldRequested = false;
+        Set(Flags.YieldRequested, false);
         Interlocked.Exchange(ref _scheduled, Exited); // full fence: pairs with the re-check in Enqueue
         if (next is not null)
         {
@@ -532,5 +535,28 @@ internal sealed class Goroutine : SynchronizationContext
     {
         Status = GoroutineStatus.Running;
         WaitReason = WaitReason.None;
+    }
+
+    private bool Has(Flags flag) => (_flags & flag) != 0;
+
+    private void Set(Flags flag, bool value) => _flags = value ? _flags | flag : _flags & ~flag;
+
+    [Flags]
+    private enum Flags : byte
+    {
+        // The first step ran: the entry function has been called.
+        Started = 1,
+
+        // YieldWith was called during the current step.
+        YieldRequested = 2,
+
+        // s_lockedMachines holds this goroutine; read on every scheduling of it.
+        Locked = 4,
+
+        // s_exitSignals holds this goroutine (the main goroutine of Go.Main); set at creation.
+        SignalsExit = 8,
+
+        // The last Yielded step yielded because sysmon asked.
+        WasPreempted = 16,
     }
 }

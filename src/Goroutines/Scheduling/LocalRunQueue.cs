@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 
@@ -190,6 +191,28 @@ internal sealed class LocalRunQueue
                 _ring[head & Mask] = null;
                 return g;
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds the queued goroutines to <paramref name="into"/>, racily: one taken or stolen meanwhile
+    /// may be missed or seen twice. Any thread (dumps).
+    /// </summary>
+    public void CopyTo(ICollection<Goroutine> into)
+    {
+        uint head = Volatile.Read(ref _head);
+        uint tail = Volatile.Read(ref _tail);
+        for (uint i = head; tail - i is > 0 and <= Capacity; i++)
+        {
+            if (Volatile.Read(ref _ring[i & Mask]) is { } g)
+            {
+                into.Add(g);
+            }
+        }
+
+        if (Volatile.Read(ref _runNext) is { } next)
+        {
+            into.Add(next);
         }
     }
 

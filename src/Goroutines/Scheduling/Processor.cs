@@ -54,7 +54,11 @@ internal sealed class Processor
     private const int GoroutineIdBatch = 16;
 
 
-    public Processor(int id) => Id = id;
+    public Processor(int id)
+    {
+        Id = id;
+        Goroutines = new GoroutineList(id);
+    }
 
     /// <summary>Index in the scheduler's processor array.</summary>
     public readonly int Id;
@@ -66,7 +70,7 @@ internal sealed class Processor
     public readonly TimerHeap Timers = new();
 
     /// <summary>The goroutines spawned on this processor (a shard of the registry). Owner adds; anyone reads.</summary>
-    public readonly GoroutineList Goroutines = new();
+    public readonly GoroutineList Goroutines;
 
     /// <summary>Where goroutines taken from the global queue land before they go into the ring. Owner only.</summary>
     public readonly Goroutine?[] TransferBuffer = new Goroutine?[GlobalRunQueue.ChunkSize];
@@ -107,6 +111,9 @@ internal sealed class Processor
 
     /// <summary>Goroutines spawned on this processor.</summary>
     public long Spawned;
+
+    /// <summary>Goroutines whose first step ran on this processor (and joined its registry shard).</summary>
+    public long Started;
 
     /// <summary>Goroutines that exited on this processor.</summary>
     public long Exited;

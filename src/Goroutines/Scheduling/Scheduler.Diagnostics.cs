@@ -1,5 +1,6 @@
 // Licensed under the MIT License.
 
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -31,9 +32,6 @@ internal sealed partial class Scheduler
         get => _trace;
         set => _trace = value;
     }
-
-    // Goroutines spawned from threads without a processor: the registry's shared shard.
-    private readonly GoroutineList _goroutinesOffProcessor = new();
 
     // Head of the list of all machines, newest first (Go: allm); linked under _lock, read racily.
     private Machine? _allMachines;
@@ -77,7 +75,7 @@ internal sealed partial class Scheduler
     internal void WriteSchedTrace(TextWriter writer, bool detailed) =>
         writer.Write(SchedulerTrace.Format(this, detailed));
 
-    /// <summary>Every shard of the goroutine registry: each processor's, retired ones included, and the shared one.</summary>
+    /// <summary>Every shard of the goroutine registry: each processor's, retired ones included.</summary>
     internal IEnumerable<GoroutineList> GoroutineLists
     {
         get
@@ -86,25 +84,73 @@ internal sealed partial class Scheduler
             {
                 yield return processor.Goroutines;
             }
-
-            yield return _goroutinesOffProcessor;
         }
     }
 
-    /// <summary>The registry's shard for goroutines registered from threads without a processor.</summary>
-    internal GoroutineList SharedGoroutineList => _goroutinesOffProcessor;
+    /// <summary>The registry's shard that holds <paramref name="g"/> (it has run a step).</summary>
+    internal GoroutineList GoroutineListOf(Goroutine g) => Processors[g.RegistryShard].Goroutines;
+
+    /// <summary>Goroutines spawned and not started yet: queued, or being handed to a processor. Racy.</summary>
+    internal long NotStartedCount
+    {
+        get
+        {
+            long started = 0;
+            foreach (Processor processor in Processors)
+            {
+                started += Volatile.Read(ref processor.Started);
+            }
+
+            long spawned = SpawnedOffProcessor;
+            foreach (Processor processor in Processors)
+            {
+                spawned += Volatile.Read(ref processor.Spawned);
+            }
+
+            return Math.Max(spawned - started, 0);
+        }
+    }
 
     /// <summary>
-    /// Every goroutine that has not exited, by id. Any thread; each shard is read at one moment, so
-    /// a goroutine spawned or exiting meanwhile may or may not be listed.
+    /// Every goroutine that has not exited, by id: the registry's, and those that have not run
+    /// yet, found in the run queues. Any thread; each shard and queue is read at one moment, so a
+    /// goroutine spawned, starting or exiting meanwhile may or may not be listed.
     /// </summary>
     /// <remarks>Go: forEachG.</remarks>
     internal List<Goroutine> LiveGoroutines()
     {
-        var live = new List<Goroutine>();
+        // The queues first, then the registry: a goroutine that starts in between is in the
+        // registry by the time it is read, so the only ones missed are those in a hand-over
+        // (a steal, a batch from the global queue) at the moment their queue was read.
+        var queued = new HashSet<Goroutine>();
+        foreach (Processor processor in Processors)
+        {
+            processor.RunQueue.CopyTo(queued);
+        }
+
+        lock (_lock)
+        {
+            _globalQueue.CopyTo(queued);
+        }
+
+        queued.RemoveWhere(static g => g.RegistrySlot >= 0); // started: the registry lists them
+        var live = new List<Goroutine>(queued.Count);
         foreach (GoroutineList list in GoroutineLists)
         {
             list.CopyLiveTo(live);
+        }
+
+        foreach (Goroutine g in live)
+        {
+            queued.Remove(g);
+        }
+
+        foreach (Goroutine g in queued)
+        {
+            if (!g.HasExited)
+            {
+                live.Add(g);
+            }
         }
 
         live.Sort(static (a, b) => a.Id.CompareTo(b.Id));

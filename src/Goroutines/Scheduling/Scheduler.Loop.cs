@@ -265,6 +265,15 @@ internal sealed partial class Scheduler
         }
 
         processor.StepTick++;
+        if (g.RegistrySlot < 0)
+        {
+            // Its first step: it joins the registry here, on the processor that runs it. A
+            // goroutine that never parks lives and dies in this step, so its registration and
+            // its exit's removal are stores into a line this processor just wrote (GoroutineList.cs).
+            processor.Goroutines.Add(g);
+            processor.Started++;
+        }
+
         if (processor.HandoffPending)
         {
             // A request sysmon left while we were in the loop: we are not stuck, cancel it
@@ -364,6 +373,7 @@ internal sealed partial class Scheduler
     /// <remarks>Go: goexit0.</remarks>
     private void ExitGoroutine(Processor? processor, Goroutine g)
     {
+        GoroutineListOf(g).Remove(g);
         g.Exit();
         if (processor is null)
         {

@@ -14,12 +14,20 @@ namespace Goroutines.Scheduling;
 // more than GOMAXPROCS processors may briefly run goroutines.
 internal sealed partial class Scheduler
 {
+    /// <summary>
+    /// The most processors there can be: a goroutine records the processor whose registry shard
+    /// holds it in 16 bits (GoroutineList.cs). Larger settings are capped, as Go capped GOMAXPROCS
+    /// at 1,024 before 1.10.
+    /// </summary>
+    public const int MaxProcessors = ushort.MaxValue;
+
     /// <summary>Sets GOMAXPROCS and returns the previous value; a value below 1 only reads it.</summary>
     /// <remarks>Go: runtime.GOMAXPROCS and procresize.</remarks>
     public int SetMaxProcs(int n)
     {
         int previous;
         int added = 0;
+        n = Math.Min(n, MaxProcessors);
         lock (_lock)
         {
             previous = _maxProcs;

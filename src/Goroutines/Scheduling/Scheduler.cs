@@ -139,8 +139,8 @@ internal sealed partial class Scheduler
     {
         string? value = Environment.GetEnvironmentVariable("GOMAXPROCS");
         return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
-            ? n
-            : Environment.ProcessorCount;
+            ? Math.Min(n, MaxProcessors)
+            : Math.Min(Environment.ProcessorCount, MaxProcessors);
     }
 
     /// <summary>Current GOMAXPROCS.</summary>
@@ -192,15 +192,6 @@ internal sealed partial class Scheduler
         }
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
-        if (processor is not null)
-        {
-            processor.Goroutines.Add(g);
-        }
-        else
-        {
-            _goroutinesOffProcessor.AddShared(g);
-        }
-
         _trace?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
         return id;
