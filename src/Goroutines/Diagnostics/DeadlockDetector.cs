@@ -124,6 +124,7 @@ internal sealed class DeadlockDetector
     // ---- sysmon only ----
     private bool _quiet;             // the previous round found the scheduler quiet...
     private uint _quietSteps;        // ...with this step sum
+    private uint _racySteps;         // the step sum the previous round read without the lock
     private long _nextScanAt;        // when stage 2 may look next in this quiet period (Stopwatch ticks)
     private long _rescanWait;        // stage 2's wait after it found a goroutine between steps
     private long _nextPassAt = long.MinValue;
@@ -204,6 +205,17 @@ internal sealed class DeadlockDetector
             _passWait = s_firstPassWait;
             _nextPassAt = long.MinValue;
             _quiet = false;
+        }
+
+        // Anything ran since the last round: not quiet, without touching the scheduler lock (a
+        // busy program's sysmon would otherwise take it at every moment both processors idle
+        // between two steps; a cost W3 with two processors would pay).
+        uint racySteps = _scheduler.StepTickSum();
+        if (racySteps != _racySteps)
+        {
+            _racySteps = racySteps;
+            _quiet = false;
+            return;
         }
 
         if (!_scheduler.IsQuiet(out uint steps))

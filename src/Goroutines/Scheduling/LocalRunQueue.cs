@@ -29,8 +29,9 @@ namespace Goroutines.Scheduling;
 // - tail - head <= Capacity, as unsigned arithmetic that wraps.
 // - Slots in [head, tail) are published: written before the release store of tail.
 // - Only the owner pushes; only the owner and TryStealInto move the head.
-// - A slot the owner popped is cleared; slots thieves took keep their stale
-//   references until reused or until the idle processor's ring is cleared.
+// - Slots outside [head, tail) keep stale references until reused, or until the
+//   processor, idle, has its ring cleared (ClearStaleSlots). Clearing each slot as it
+//   is popped would add a store to a line thieves read, on every pop.
 internal sealed class LocalRunQueue
 {
     /// <summary>Slots in the ring: 256, as Go and tokio.</summary>
@@ -185,10 +186,6 @@ internal sealed class LocalRunQueue
             Goroutine? g = _ring[head & Mask];
             if (Interlocked.CompareExchange(ref _head, head + 1, head) == head)
             {
-                // Drop the ring's reference, so a goroutine that parks for good is garbage the
-                // leak detector can find. Safe: only the owner writes slots, and a thief that
-                // copied this slot before will fail its CAS of the head we just moved.
-                _ring[head & Mask] = null;
                 return g;
             }
         }
@@ -217,9 +214,9 @@ internal sealed class LocalRunQueue
     }
 
     /// <summary>
-    /// Clears the slots thieves left behind (a steal copies slots but cannot clear them: the owner
-    /// may be refilling them), so they keep no goroutine alive. Only for an idle processor, under
-    /// the scheduler lock: it has no owner, and its ring is empty.
+    /// Clears the ring's stale references (the slots already taken), so they keep no goroutine
+    /// alive. Only for an idle processor, under the scheduler lock: it has no owner, and its ring
+    /// is empty.
     /// </summary>
     public void ClearStaleSlots()
     {

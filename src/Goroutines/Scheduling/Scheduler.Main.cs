@@ -52,6 +52,18 @@ internal sealed partial class Scheduler
         exited.Dispose();
     }
 
+    /// <summary>The sum of the processors' step ticks, read racily: it moves whenever any goroutine runs a step.</summary>
+    internal uint StepTickSum()
+    {
+        uint steps = 0;
+        foreach (Processor processor in Processors)
+        {
+            steps += Volatile.Read(ref processor.StepTick);
+        }
+
+        return steps;
+    }
+
     /// <summary>
     /// Whether the scheduler is quiet: every processor idle or retired with an empty run queue and
     /// no timer, no spinning machine, an empty global queue. Then nothing runs on a processor and
