@@ -144,7 +144,12 @@ internal abstract class ChannelCore
         List<SignalWaiter>? watchers = _writabilityWatchers;
         _writabilityWatchers = null;
         Lock.Exit();
-        foreach (SignalWaiter watcher in watchers ?? [])
+        if (watchers is null)
+        {
+            return; // another thread took them meanwhile
+        }
+
+        foreach (SignalWaiter watcher in watchers)
         {
             watcher.Ready();
         }

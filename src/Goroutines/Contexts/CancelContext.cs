@@ -248,9 +248,12 @@ internal class CancelContext : Context
                 if (child.TryMarkDone(err, cause, out HashSet<CancelContext>? grandchildren))
                 {
                     descendants.Add(child);
-                    foreach (CancelContext grandchild in grandchildren ?? [])
+                    if (grandchildren is not null)
                     {
-                        pending.Push(grandchild);
+                        foreach (CancelContext grandchild in grandchildren)
+                        {
+                            pending.Push(grandchild);
+                        }
                     }
                 }
             }
@@ -258,9 +261,12 @@ internal class CancelContext : Context
 
         List<Exception>? failures = null;
         AfterDone(ref failures);
-        foreach (CancelContext descendant in descendants ?? [])
+        if (descendants is not null)
         {
-            descendant.AfterDone(ref failures);
+            foreach (CancelContext descendant in descendants)
+            {
+                descendant.AfterDone(ref failures);
+            }
         }
 
         if (failures is not null)

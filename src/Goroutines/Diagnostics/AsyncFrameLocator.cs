@@ -72,7 +72,7 @@ internal static class AsyncFrameLocator
     /// <summary>The Kind of the async method stepping information record, from the Portable PDB spec.</summary>
     private static readonly Guid s_asyncSteppingKind = new("54FD2AC5-E925-401A-9C2A-F94F171072F8");
 
-    /// <summary>Kickoff method names by state machine type definition; written once per type under s_nameLock.</summary>
+    /// <summary>Kickoff method names by state machine type definition.</summary>
     private static readonly ConditionalWeakTable<Type, string> s_methodNames = new();
 
     /// <summary>Await locations, indexed by state, by state machine type definition; written once per type under s_pdbLock.</summary>
@@ -80,9 +80,6 @@ internal static class AsyncFrameLocator
 
     /// <summary>Portable PDBs by assembly; null when the assembly has none. Written and read only under s_pdbLock.</summary>
     private static readonly ConditionalWeakTable<Assembly, MetadataReaderProvider?> s_pdbs = new();
-
-    /// <summary>Serializes name resolution, so each type's name is computed once.</summary>
-    private static readonly Lock s_nameLock = new();
 
     /// <summary>Protects s_pdbs and every read of PDB metadata; never held while taking another lock.</summary>
     private static readonly Lock s_pdbLock = new();
@@ -95,25 +92,8 @@ internal static class AsyncFrameLocator
     /// </summary>
     /// <param name="stateMachineType">The state machine type, constructed or a generic definition.</param>
     /// <remarks>Thread-safe; never throws. After the first call for a type, a table lookup.</remarks>
-    public static string GetMethodName(Type stateMachineType)
-    {
-        Type definition = Definition(stateMachineType);
-        if (s_methodNames.TryGetValue(definition, out string? name))
-        {
-            return name;
-        }
-
-        lock (s_nameLock)
-        {
-            if (!s_methodNames.TryGetValue(definition, out name))
-            {
-                name = ResolveMethodName(definition);
-                s_methodNames.Add(definition, name);
-            }
-
-            return name;
-        }
-    }
+    public static string GetMethodName(Type stateMachineType) =>
+        s_methodNames.GetValue(Definition(stateMachineType), ResolveMethodName); // pure: a racing duplicate is harmless
 
     /// <summary>
     /// The name of an ordinary method in the same rendering ("Namespace.Type.Method"): a goroutine's

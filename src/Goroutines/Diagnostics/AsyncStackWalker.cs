@@ -1,7 +1,6 @@
 // Licensed under the MIT License.
 
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Reflection;
@@ -46,9 +45,10 @@ internal static class AsyncStackWalker
     // A chain deeper than this is cut (a runaway or cyclic chain must not hang a dump).
     private const int MaxFrames = 256;
 
-    private static readonly ConcurrentDictionary<Type, BoxShape?> s_boxes = new();
-    private static readonly ConcurrentDictionary<Type, StateMachineShape?> s_stateMachines = new();
-    private static readonly ConcurrentDictionary<Type, FieldInfo[]?> s_awaiterPaths = new();
+    // Weak tables, as AsyncFrameLocator's: a type of a collectible assembly must not be kept alive by a dump.
+    private static readonly ConditionalWeakTable<Type, BoxShape?> s_boxes = new();
+    private static readonly ConditionalWeakTable<Type, StateMachineShape?> s_stateMachines = new();
+    private static readonly ConditionalWeakTable<Type, FieldInfo[]?> s_awaiterPaths = new();
 
     /// <summary>
     /// The async frames <paramref name="root"/> (a goroutine's root task) is suspended in,
@@ -133,10 +133,11 @@ internal static class AsyncStackWalker
         method.IsDefined(typeof(StackTraceHiddenAttribute), inherit: false)
         || (method.DeclaringType?.IsDefined(typeof(StackTraceHiddenAttribute), inherit: false) ?? false);
 
-    private static GoroutineFrame Describe(Type stateMachineType, int state) =>
-        AsyncFrameLocator.TryGetAwaitLocation(stateMachineType, state, out string? file, out int line)
-            ? new GoroutineFrame(AsyncFrameLocator.GetMethodName(stateMachineType), file, line)
-            : new GoroutineFrame(AsyncFrameLocator.GetMethodName(stateMachineType), File: null, Line: 0);
+    private static GoroutineFrame Describe(Type stateMachineType, int state)
+    {
+        _ = AsyncFrameLocator.TryGetAwaitLocation(stateMachineType, state, out string? file, out int line); // null and 0 when unknown
+        return new GoroutineFrame(AsyncFrameLocator.GetMethodName(stateMachineType), file, line);
+    }
 
     // The object the state machine awaits now: the Task or IValueTaskSource in its awaiter field in use.
     private static object? AwaitedBy(object stateMachine, StateMachineShape shape)
@@ -172,14 +173,14 @@ internal static class AsyncStackWalker
         return null;
     }
 
-    private static BoxShape? BoxOf(Type type) => s_boxes.GetOrAdd(type, static t =>
+    private static BoxShape? BoxOf(Type type) => s_boxes.GetValue(type, static t =>
         typeof(IAsyncStateMachine).IsAssignableFrom(t) ? null
         : t.GetField("StateMachine", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance) is { } field
             && typeof(IAsyncStateMachine).IsAssignableFrom(field.FieldType)
             ? new BoxShape(field)
             : null);
 
-    private static StateMachineShape? StateMachineOf(Type type) => s_stateMachines.GetOrAdd(type, static t =>
+    private static StateMachineShape? StateMachineOf(Type type) => s_stateMachines.GetValue(type, static t =>
     {
         const BindingFlags Fields = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
         if (t.GetField("<>1__state", Fields) is not { FieldType: var stateType } state || stateType != typeof(int))
@@ -201,7 +202,7 @@ internal static class AsyncStackWalker
 
     // The chain of fields from an awaiter struct to the awaited Task or IValueTaskSource, found by a
     // breadth-first search over the awaiter's fields (ValueTaskAwaiter<T>: _value, then _obj).
-    private static FieldInfo[]? AwaiterPathOf(Type awaiterType) => s_awaiterPaths.GetOrAdd(awaiterType, static t =>
+    private static FieldInfo[]? AwaiterPathOf(Type awaiterType) => s_awaiterPaths.GetValue(awaiterType, static t =>
         FindPath(t, depth: 3));
 
     private static FieldInfo[]? FindPath(Type type, int depth)

@@ -271,7 +271,7 @@ internal sealed class DeadlockDetector
 
         try
         {
-            CopyPendingMainIds(_mainIds);
+            CopyPendingMains(_mainIds);
             foreach (GoroutineList list in _scheduler.GoroutineLists)
             {
                 list.CopyLiveTo(_scanned);
@@ -326,8 +326,11 @@ internal sealed class DeadlockDetector
         return mainAsleep ? Verdict.Asleep : Verdict.Awake;
     }
 
-    /// <summary>Adds the main goroutine ids of the Go.Main calls not reported yet. Any thread.</summary>
-    private void CopyPendingMainIds(List<long> into)
+    /// <summary>
+    /// Adds the main goroutine ids of the Go.Main calls not reported yet, and the calls themselves
+    /// if <paramref name="calls"/> is given. Any thread.
+    /// </summary>
+    private void CopyPendingMains(List<long> ids, List<MainCall>? calls = null)
     {
         lock (_mainsLock)
         {
@@ -335,7 +338,8 @@ internal sealed class DeadlockDetector
             {
                 if (call.DeadlockDump is null)
                 {
-                    into.Add(call.GoroutineId);
+                    ids.Add(call.GoroutineId);
+                    calls?.Add(call);
                 }
             }
         }
@@ -378,17 +382,7 @@ internal sealed class DeadlockDetector
         deadlocked = null;
         var pending = new List<MainCall>();
         var mainIds = new List<long>();
-        lock (_mainsLock)
-        {
-            foreach (MainCall call in _mains)
-            {
-                if (call.DeadlockDump is null)
-                {
-                    pending.Add(call);
-                    mainIds.Add(call.GoroutineId);
-                }
-            }
-        }
+        CopyPendingMains(mainIds, pending);
 
         lock (LeakDetector.PassLock)
         {
@@ -405,18 +399,9 @@ internal sealed class DeadlockDetector
             }
 
             deadlocked = pending.FindAll(call => live.Exists(g => g.Id == call.GoroutineId));
-            long nowSeconds = Environment.TickCount64 / 1000;
-            var goroutines = new List<GoroutineInfo>(live.Count);
-            foreach (Goroutine g in live)
-            {
-                // Described as Go describes them: asleep, not "(leaked)"; a deadlock is the program's state.
-                if (GoroutineDump.Describe(g, current: null, nowSeconds, isLeaked: false) is { } info)
-                {
-                    goroutines.Add(info);
-                }
-            }
 
-            return GoroutineDumpText.Full(goroutines);
+            // Described as Go describes them: asleep, not "(leaked)"; a deadlock is the program's state.
+            return GoroutineDumpText.Full(GoroutineDump.DescribeAll(live, current: null, static _ => false));
         }
     }
 

@@ -48,24 +48,28 @@ public sealed class GoroutineDump
     /// </remarks>
     public static GoroutineDump Capture()
     {
-        List<Goroutine> live;
-        lock (LeakDetector.PassLock)
-        {
-            live = Scheduler.Instance.LiveGoroutines();
-        }
+        List<Goroutine> live = Scheduler.Instance.LiveGoroutines();
+        return new GoroutineDump(DescribeAll(live, Goroutine.Running, LeakDetector.IsMarkedLeaked));
+    }
 
-        Goroutine? current = Goroutine.Running;
+    /// <summary>
+    /// Describes each of <paramref name="goroutines"/> that has not exited, in order, marked leaked
+    /// where <paramref name="isLeaked"/> says so. Any thread; <paramref name="current"/> is the
+    /// goroutine running on the calling thread, if any.
+    /// </summary>
+    internal static List<GoroutineInfo> DescribeAll(IReadOnlyCollection<Goroutine> goroutines, Goroutine? current, Func<Goroutine, bool> isLeaked)
+    {
         long nowSeconds = Environment.TickCount64 / 1000;
-        var goroutines = new List<GoroutineInfo>(live.Count);
-        foreach (Goroutine g in live)
+        var described = new List<GoroutineInfo>(goroutines.Count);
+        foreach (Goroutine g in goroutines)
         {
-            if (Describe(g, current, nowSeconds, LeakDetector.IsMarkedLeaked(g)) is { } info)
+            if (Describe(g, current, nowSeconds, isLeaked(g)) is { } info)
             {
-                goroutines.Add(info);
+                described.Add(info);
             }
         }
 
-        return new GoroutineDump(goroutines);
+        return described;
     }
 
     /// <summary>Writes the dump as Go's text in <paramref name="format"/>.</summary>

@@ -117,8 +117,7 @@ internal static class GoroutineDumpText
     private static string GroupBody(GoroutineInfo g)
     {
         var body = new StringBuilder();
-        string state = g.State == GoroutineState.Waiting ? g.WaitReason ?? "waiting" : g.StateText;
-        body.Append('[').Append(state).Append(g.IsLeaked && g.State == GoroutineState.Waiting ? " (leaked)" : string.Empty).Append("]\n");
+        body.Append('[').Append(g.StateTextWithoutDuration).Append("]\n");
         foreach (GoroutineFrame frame in g.Frames)
         {
             body.Append("#\t").Append(frame.Function);

@@ -65,6 +65,16 @@ public sealed class GoroutineInfo
     {
         get
         {
+            long minutes = (long)WaitDuration.TotalMinutes;
+            return minutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{StateTextWithoutDuration}, {minutes} minutes") : StateTextWithoutDuration;
+        }
+    }
+
+    /// <summary><see cref="StateText"/> without the minutes: what grouped dumps group by.</summary>
+    internal string StateTextWithoutDuration
+    {
+        get
+        {
             string text = State switch
             {
                 GoroutineState.Running => "running",
@@ -72,13 +82,7 @@ public sealed class GoroutineInfo
                 GoroutineState.BlockingCall => "syscall",
                 _ => WaitReason ?? "waiting",
             };
-            if (IsLeaked)
-            {
-                text += " (leaked)";
-            }
-
-            long minutes = (long)WaitDuration.TotalMinutes;
-            return minutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{text}, {minutes} minutes") : text;
+            return IsLeaked ? text + " (leaked)" : text;
         }
     }
 

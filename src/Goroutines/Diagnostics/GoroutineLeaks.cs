@@ -46,7 +46,8 @@ public static class GoroutineLeaks
         long caller = Go.CurrentGoroutineId;
         long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
-        while (!IsSettled(options, caller) && Environment.TickCount64 < deadline)
+        List<GoroutineInfo> remaining = Remaining(options, caller);
+        while (!IsSettled(remaining) && Environment.TickCount64 < deadline)
         {
             using (Go.EnterBlockingRegion())
             {
@@ -54,9 +55,10 @@ public static class GoroutineLeaks
             }
 
             backoff = Grow(backoff);
+            remaining = Remaining(options, caller);
         }
 
-        ThrowIfAnyRemain(options, caller);
+        ThrowIfAnyRemain(options, caller, remaining);
     }
 
     /// <summary>The asynchronous form of <see cref="VerifyNone"/>: waits without blocking the thread.</summary>
@@ -72,13 +74,15 @@ public static class GoroutineLeaks
         long caller = Go.CurrentGoroutineId;
         long deadline = Environment.TickCount64 + (long)options.Timeout.TotalMilliseconds;
         TimeSpan backoff = TimeSpan.FromMilliseconds(1);
-        while (!IsSettled(options, caller) && Environment.TickCount64 < deadline)
+        List<GoroutineInfo> remaining = Remaining(options, caller);
+        while (!IsSettled(remaining) && Environment.TickCount64 < deadline)
         {
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(true);
             backoff = Grow(backoff);
+            remaining = Remaining(options, caller);
         }
 
-        await Task.Run(() => ThrowIfAnyRemain(options, caller), cancellationToken).ConfigureAwait(true);
+        await Task.Run(() => ThrowIfAnyRemain(options, caller, remaining), cancellationToken).ConfigureAwait(true);
     }
 
     /// <summary>
@@ -102,31 +106,29 @@ public static class GoroutineLeaks
             leaked = LeakDetector.FindLeaked();
         }
 
-        long nowSeconds = Environment.TickCount64 / 1000;
-        return leaked.Select(g => GoroutineDump.Describe(g, current: null, nowSeconds, isLeaked: true))
-            .OfType<GoroutineInfo>()
-            .ToList();
+        return GoroutineDump.DescribeAll(leaked, current: null, static _ => true);
     }
 
-    // The goroutines still alive but the caller (0 for a thread outside the runtime) and those ignored.
     // Nothing remains, and no goroutine is between its spawn and its first step (one in a
     // hand-over between run queues may be missing from a dump).
-    private static bool IsSettled(GoroutineLeakOptions options, long caller) =>
-        Remaining(options, caller).Count == 0 && Scheduler.Instance.NotStartedCount == 0;
+    private static bool IsSettled(List<GoroutineInfo> remaining) =>
+        remaining.Count == 0 && Scheduler.Instance.NotStartedCount == 0;
 
+    // The goroutines still alive but the caller (0 for a thread outside the runtime) and those ignored.
     private static List<GoroutineInfo> Remaining(GoroutineLeakOptions options, long caller) =>
         GoroutineDump.Capture().Goroutines.Where(g => g.Id != caller && !options.IsIgnored(g)).ToList();
 
-    // The last check: before failing, let the collector mark which of the remaining are leaked for good.
-    private static void ThrowIfAnyRemain(GoroutineLeakOptions options, long caller)
+    // The last check: before failing, let the collector mark which of the remaining are leaked for
+    // good, and look again.
+    private static void ThrowIfAnyRemain(GoroutineLeakOptions options, long caller, List<GoroutineInfo> remaining)
     {
-        if (Remaining(options, caller).Count == 0)
+        if (remaining.Count == 0)
         {
             return;
         }
 
         _ = FindLeaked();
-        List<GoroutineInfo> remaining = Remaining(options, caller);
+        remaining = Remaining(options, caller);
         if (remaining.Count > 0)
         {
             throw new GoroutineLeakException(remaining);

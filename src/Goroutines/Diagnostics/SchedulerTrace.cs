@@ -93,22 +93,19 @@ internal static class SchedulerTrace
             return text.ToString();
         }
 
+        var runningOn = new Dictionary<Goroutine, Machine>();
         for (Machine? machine = scheduler.AllMachines; machine is not null; machine = machine.AllLink)
         {
-            AppendMachine(text, machine, idleMachines!);
+            Goroutine? running = machine.RunningGoroutine; // read once, so curg= and the G line's m= agree
+            AppendMachine(text, machine, running, idleMachines!);
+            if (running is not null)
+            {
+                runningOn[running] = machine;
+            }
         }
 
         // Sysmon: thread 0 of Go's mcount, without a processor or a goroutine.
         text.Append("  M0: p=nil curg=nil mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning=false blocked=false lockedg=nil\n");
-
-        var runningOn = new Dictionary<Goroutine, Machine>();
-        for (Machine? machine = scheduler.AllMachines; machine is not null; machine = machine.AllLink)
-        {
-            if (machine.RunningGoroutine is { } g)
-            {
-                runningOn[g] = machine;
-            }
-        }
 
         foreach (Goroutine g in scheduler.LiveGoroutines())
         {
@@ -131,10 +128,9 @@ internal static class SchedulerTrace
             $"  P{processor.Id}: status={status} schedtick={processor.ScheduleTick} syscalltick={processor.SyscallTick} m={MachineId(processor.Owner)} runqsize={processor.RunQueue.Count} gfreecnt=0 timerslen={processor.Timers.Count}\n");
     }
 
-    private static void AppendMachine(StringBuilder text, Machine machine, HashSet<Machine> idleMachines)
+    private static void AppendMachine(StringBuilder text, Machine machine, Goroutine? g, HashSet<Machine> idleMachines)
     {
         Processor? processor = machine.Processor;
-        Goroutine? g = machine.RunningGoroutine;
         Goroutine? locked = g is not null && g.LockedMachine == machine ? g : null;
         bool blocked = idleMachines.Contains(machine) || locked is not null;
         string processorId = processor is null ? "nil" : processor.Id.ToString(CultureInfo.InvariantCulture);

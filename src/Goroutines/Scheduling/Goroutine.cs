@@ -187,8 +187,11 @@ internal sealed class Goroutine : SynchronizationContext
     /// </summary>
     public Task? RootTask => _body as Task;
 
-    /// <summary>Creates a goroutine about to be queued by its spawner. Spawning thread only.</summary>
-    public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal)
+    /// <summary>
+    /// Creates a goroutine about to be queued by its spawner, to start in <paramref name="executionContext"/>
+    /// (null: a clean context). Spawning thread only.
+    /// </summary>
+    public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal, ExecutionContext? executionContext)
     {
         Id = id;
         _body = entry;
@@ -202,7 +205,8 @@ internal sealed class Goroutine : SynchronizationContext
             s_exitSignals.Add(this, exitSignal);
             _flags = Flags.SignalsExit;
         }
-        _executionContext = ExecutionContext.Capture();
+
+        _executionContext = executionContext;
         _scheduled = Scheduled; // it is about to be queued by its spawner
     }
 

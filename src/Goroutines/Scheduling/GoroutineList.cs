@@ -61,8 +61,9 @@ internal sealed class GoroutineList
     private const int ChunkMask = ChunkSize - 1;
     private const int FreeStackSize = 256;
 
-    // Parked in a slot whose goroutine the leak detector released: occupied, not free.
-    private static readonly Goroutine s_released = CreatePlaceholder();
+    // Parked in a slot whose goroutine the leak detector released: occupied, not free. It never
+    // runs, and holds no execution context alive.
+    private static readonly Goroutine s_released = new(0, static () => { }, 0, "(released)", null, 0, exitSignal: null, executionContext: null);
 
     private readonly Lock _lock = new();
     private readonly ushort _shard;
@@ -230,15 +231,5 @@ internal sealed class GoroutineList
 
         Volatile.Write(ref _count, slot + 1);
         return slot;
-    }
-
-    // A goroutine object that never runs; created without the creating thread's execution
-    // context, which it would otherwise keep alive for the life of the process.
-    private static Goroutine CreatePlaceholder()
-    {
-        using (ExecutionContext.SuppressFlow())
-        {
-            return new Goroutine(0, static () => { }, 0, "(released)", null, 0, null);
-        }
     }
 }

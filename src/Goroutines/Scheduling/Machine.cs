@@ -76,9 +76,6 @@ internal sealed class Machine
     /// <summary>The goroutine whose step this machine is running, or null in the scheduling loop.</summary>
     public Goroutine? RunningGoroutine;
 
-    /// <summary>When the current step began, while an execution trace records (Diagnostics/TraceRecorder.cs). Own thread only.</summary>
-    public long TraceStepStart;
-
     /// <summary>One pooled waiter of any type, cached for this thread (see <see cref="WaiterPool{TWaiter}"/>). This thread only.</summary>
     public Waiter? CachedWaiter;
 

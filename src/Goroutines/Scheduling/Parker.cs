@@ -41,27 +41,6 @@ internal sealed class Parker
     }
 
     /// <summary>
-    /// Sleeps until <see cref="Unpark"/> is called or <paramref name="timeout"/> passes. Owner thread only.
-    /// </summary>
-    /// <returns><see langword="true"/> if woken by <see cref="Unpark"/>, <see langword="false"/> on timeout.</returns>
-    public bool Park(TimeSpan timeout)
-    {
-        lock (_lock)
-        {
-            if (!_permit)
-            {
-                _sleeping = true;
-                Monitor.Wait(_lock, timeout);
-                _sleeping = false;
-            }
-
-            bool woken = _permit;
-            _permit = false;
-            return woken;
-        }
-    }
-
-    /// <summary>
     /// Sleeps until <see cref="Unpark"/> is called or the <see cref="Stopwatch"/> timestamp
     /// <paramref name="deadline"/> passes, to within about the kernel's timer slack. Owner thread only.
     /// </summary>

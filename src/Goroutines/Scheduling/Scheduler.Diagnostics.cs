@@ -95,14 +95,17 @@ internal sealed partial class Scheduler
     {
         get
         {
+            // Every started count before any spawned count: a goroutine counted started was counted
+            // spawned before, so the difference never falls below the truth.
+            Processor[] processors = Processors;
             long started = 0;
-            foreach (Processor processor in Processors)
+            foreach (Processor processor in processors)
             {
                 started += Volatile.Read(ref processor.Started);
             }
 
             long spawned = SpawnedOffProcessor;
-            foreach (Processor processor in Processors)
+            foreach (Processor processor in processors)
             {
                 spawned += Volatile.Read(ref processor.Spawned);
             }
@@ -116,9 +119,11 @@ internal sealed partial class Scheduler
     /// yet, found in the run queues. Any thread; each shard and queue is read at one moment, so a
     /// goroutine spawned, starting or exiting meanwhile may or may not be listed.
     /// </summary>
-    /// <remarks>Go: forEachG.</remarks>
+    /// <remarks>Go: forEachG. Waits for a leak pass to end: during one, parked goroutines are out of the registry.</remarks>
     internal List<Goroutine> LiveGoroutines()
     {
+        using Lock.Scope noPass = LeakDetector.PassLock.EnterScope();
+
         // The queues first, then the registry: a goroutine that starts in between is in the
         // registry by the time it is read, so the only ones missed are those in a hand-over
         // (a steal, a batch from the global queue) at the moment their queue was read.

@@ -284,10 +284,7 @@ internal sealed partial class Scheduler
             processor.CheckOwnership(machine, inStep: false);
         }
 
-        if (_trace is not null)
-        {
-            machine.TraceStepStart = Stopwatch.GetTimestamp();
-        }
+        long traceStepStart = _trace is null ? 0 : Stopwatch.GetTimestamp(); // 0: RecordStep clips to the trace's start
 
         g.MarkRunning();
         machine.RunningGoroutine = g;
@@ -307,7 +304,7 @@ internal sealed partial class Scheduler
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
-        _trace?.RecordStep(processor, machine, g, machine.TraceStepStart, outcome, parkReason, current);
+        _trace?.RecordStep(processor, machine, g, traceStepStart, outcome, parkReason, current);
 
         switch (outcome)
         {

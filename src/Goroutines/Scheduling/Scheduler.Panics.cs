@@ -25,24 +25,23 @@ internal sealed partial class Scheduler
     {
         var report = new StringBuilder();
         report.Append("panic: ").Append(exception).Append("\n\n");
-        AppendGoroutine(report, g, "running");
+        report.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n");
+        GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
         Deliver(new GoroutinePanic(exception, g.Id, $"panic: {exception.GetType().FullName}: {exception.Message}", report.ToString(), isFatal: false));
     }
 
     /// <summary>Reports a runtime fatal error (Go's <c>fatal error: ...</c>), which no recover could catch.</summary>
-    internal void Fatal(string detail, string message)
-    {
-        string report = $"{detail}\nfatal error: {message}\n";
-        Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
-    }
+    internal void Fatal(string detail, string message) => DeliverFatal(message, $"{detail}\nfatal error: {message}\n");
 
     /// <summary>
     /// Reports a runtime fatal error whose report is Go's <c>fatal error: ...</c> line, a blank line
     /// and <paramref name="dump"/>, the goroutines it concerns (Go's checkdead and its traceback).
     /// Returns only if a panic handler is installed.
     /// </summary>
-    internal void FatalWithDump(string message, string dump) =>
-        Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", $"fatal error: {message}\n\n{dump}", isFatal: true));
+    internal void FatalWithDump(string message, string dump) => DeliverFatal(message, $"fatal error: {message}\n\n{dump}");
+
+    private void DeliverFatal(string message, string report) =>
+        Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));
 
     private void Deliver(GoroutinePanic panic)
     {
@@ -56,12 +55,5 @@ internal sealed partial class Scheduler
         Console.Error.Write(panic.Report);
         Console.Error.Flush();
         Environment.Exit(2);
-    }
-
-    /// <summary>Appends Go's goroutine header and creation site for <paramref name="g"/>.</summary>
-    internal static void AppendGoroutine(StringBuilder text, Goroutine g, string state)
-    {
-        text.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [{state}]:\n");
-        GoroutineDumpText.AppendCreatedBy(text, GoroutineDump.CreationSite(g), g.ParentId);
     }
 }

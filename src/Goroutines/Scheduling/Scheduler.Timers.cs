@@ -76,9 +76,6 @@ internal sealed partial class Scheduler
     // The longest due time an ITimer accepts (System.Threading.Timer's limit, 2^32-2 ms).
     private static readonly TimeSpan s_longestClockWake = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    // The system monitor's shortest nap (20 µs, as Go's sysmon; SystemMonitor's pace).
-    private const long MinimumNapMicroseconds = 20;
-
     // How long a due timer may wait for a busy processor's own scheduling round before the
     // monitor fires it (1 ms, picked without data: well under W10's goal, long enough that the
     // monitor does not fire the timers of busy processors that would run them in a moment).
@@ -281,7 +278,7 @@ internal sealed partial class Scheduler
             // Never less than the shortest nap, even for a timer already due: the monitor has woken
             // a machine for it, and a monitor that spun meanwhile could keep that machine off the
             // CPU it shares (measured: 1 ms per wake-up of W10).
-            until = Math.Max(earliest, now + (MinimumNapMicroseconds * Stopwatch.Frequency / 1_000_000));
+            until = Math.Max(earliest, now + (SystemMonitor.MinNapMicroseconds * Stopwatch.Frequency / 1_000_000));
             Volatile.Write(ref _watchedUntil, until);
         }
 

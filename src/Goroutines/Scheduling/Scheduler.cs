@@ -169,7 +169,20 @@ internal sealed partial class Scheduler
     /// (Go.Main) would keep it reachable, and the deadlock detector could never find it.
     /// Go: newproc.
     /// </remarks>
-    public long Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1)
+    public long Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1) =>
+        Spawn(ExecutionContext.Capture(), entry, member, file, line, exitSignal, parentId);
+
+    /// <summary>
+    /// Spawns <paramref name="entry"/> in <paramref name="captured"/>, an execution context taken
+    /// when the spawn was arranged (none: flow was suppressed then), not the calling thread's: for
+    /// functions registered now and started later by whichever thread fires them
+    /// (<c>Clock.AfterFunc</c>, <c>Context.AfterFunc</c>), as .NET's timers and token registrations do.
+    /// </summary>
+    public void SpawnIn(ExecutionContext? captured, Action entry, string member, string file, int line) =>
+        Spawn(captured, entry, member, file, line, exitSignal: null, parentId: -1);
+
+    // The entry runs in executionContext, as Task.Run's delegate runs in its caller's.
+    private long Spawn(ExecutionContext? executionContext, Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal, long parentId)
     {
         Machine? machine = Machine.Current;
         if (parentId < 0)
@@ -191,35 +204,10 @@ internal sealed partial class Scheduler
             Interlocked.Increment(ref _spawnedOffProcessor);
         }
 
-        var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal);
+        var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal, executionContext);
         _trace?.RecordReady(g, machine, processor, spawned: true);
         QueueRunnable(g, machine, processor, entered);
         return id;
-    }
-
-    /// <summary>
-    /// Spawns <paramref name="entry"/> in <paramref name="captured"/>, an execution context taken
-    /// when the spawn was arranged (none: flow was suppressed then), not the calling thread's: for
-    /// functions registered now and started later by whichever thread fires them
-    /// (<c>Clock.AfterFunc</c>, <c>Context.AfterFunc</c>), as .NET's timers and token registrations do.
-    /// </summary>
-    public void SpawnIn(ExecutionContext? captured, Action entry, string member, string file, int line)
-    {
-        if (captured is not null)
-        {
-            ExecutionContext.Run(captured, _ => Spawn(entry, member, file, line), null);
-        }
-        else if (ExecutionContext.IsFlowSuppressed())
-        {
-            Spawn(entry, member, file, line);
-        }
-        else
-        {
-            using (ExecutionContext.SuppressFlow())
-            {
-                Spawn(entry, member, file, line);
-            }
-        }
     }
 
     /// <summary>

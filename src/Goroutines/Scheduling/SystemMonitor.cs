@@ -68,7 +68,7 @@ namespace Goroutines.Scheduling;
 internal sealed class SystemMonitor
 {
     // Nap bounds (20 µs and 10 ms, as Go's sysmon).
-    private const long MinNapMicroseconds = 20;
+    internal const long MinNapMicroseconds = 20;
     private const long MaxNapMicroseconds = 10_000;
 
     // Idle rounds before the nap starts doubling (50, as Go).

@@ -132,13 +132,7 @@ public sealed class ErrorGroup
     public void Go(Func<Task> function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(function);
-        Chan<ValueTuple> limit = _limit;
-        if (!limit.IsNil)
-        {
-            limit.Send(default);
-        }
-
-        Start(function, limit, member, file, line);
+        GoCore(function, member, file, line);
     }
 
     /// <summary>Starts the synchronous <paramref name="function"/> in a new goroutine of the group, blocking while at the limit.</summary>
@@ -146,13 +140,7 @@ public sealed class ErrorGroup
     public void Go(Action function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(function);
-        Chan<ValueTuple> limit = _limit;
-        if (!limit.IsNil)
-        {
-            limit.Send(default);
-        }
-
-        Start(function, limit, member, file, line);
+        GoCore(function, member, file, line);
     }
 
     /// <summary>
@@ -276,6 +264,18 @@ public sealed class ErrorGroup
         return true;
     }
 
+    // Go's body: takes a slot under the limit, blocking while there is none, then starts the goroutine.
+    private void GoCore(Delegate function, string member, string file, int line)
+    {
+        Chan<ValueTuple> limit = _limit;
+        if (!limit.IsNil)
+        {
+            limit.Send(default);
+        }
+
+        Start(function, limit, member, file, line);
+    }
+
     // Starts the goroutine; its slot under limit (if any) is taken already and is given back as it ends.
     private void Start(Delegate function, Chan<ValueTuple> limit, string member, string file, int line)
     {
@@ -346,7 +346,8 @@ public sealed class ErrorGroup
     // Go's errOnce.Do: the first error is kept and cancels the context.
     private void Record(Exception error)
     {
-        if (Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(error), null) is null)
+        if (Volatile.Read(ref _error) is null // later errors are dropped: capture only a candidate for the first
+            && Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(error), null) is null)
         {
             _cancel?.Invoke(error);
         }

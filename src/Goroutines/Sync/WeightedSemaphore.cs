@@ -219,7 +219,12 @@ public sealed class WeightedSemaphore
 
     private static void Wake(List<QueuedWaiter>? granted)
     {
-        foreach (QueuedWaiter waiter in granted ?? [])
+        if (granted is null)
+        {
+            return; // the common release: nobody to wake
+        }
+
+        foreach (QueuedWaiter waiter in granted)
         {
             if (waiter.Signal is { } signal)
             {

@@ -45,7 +45,7 @@ internal abstract class StoppableTimer : RuntimeTimer
         Scheduler scheduler = Scheduler.Instance;
         lock (this)
         {
-            active = Deactivate();
+            active = Deactivate(dequeue: false); // Schedule moves a queued timer in place
             _armed = true;
             wakeWatcher = scheduler.ScheduleTimer(this, when, period, _sequence);
         }
@@ -66,7 +66,7 @@ internal abstract class StoppableTimer : RuntimeTimer
     {
         lock (this)
         {
-            return Deactivate();
+            return Deactivate(dequeue: true);
         }
     }
 
@@ -98,12 +98,18 @@ internal abstract class StoppableTimer : RuntimeTimer
     /// <summary>Takes back a delivered value that nobody received yet; returns whether there was one. Under the monitor.</summary>
     protected virtual bool TakeBackUndelivered() => false;
 
-    private bool Deactivate()
+    // Disarms the timer: a new sequence makes a firing already taken from the heap deliver
+    // nothing. Stop also takes it out of its heap; Reset leaves that to the heap's Schedule.
+    private bool Deactivate(bool dequeue)
     {
         bool active = _armed;
         _armed = false;
         _sequence++;
-        Heap?.Remove(this);
+        if (dequeue)
+        {
+            Heap?.Remove(this);
+        }
+
         return TakeBackUndelivered() || active;
     }
 }

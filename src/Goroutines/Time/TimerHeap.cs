@@ -63,14 +63,7 @@ internal sealed class TimerHeap
             int index = timer.HeapIndex;
             if (index < 0)
             {
-                if (_count == _entries.Length)
-                {
-                    Array.Resize(ref _entries, _count * 2);
-                }
-
-                index = _count++;
-                Place(index, new Entry(when, timer));
-                SiftUp(index);
+                Push(new Entry(when, timer));
             }
             else
             {
@@ -114,14 +107,7 @@ internal sealed class TimerHeap
     {
         lock (_lock)
         {
-            if (_count == _entries.Length)
-            {
-                Array.Resize(ref _entries, _count * 2);
-            }
-
-            int index = _count++;
-            _entries[index] = new Entry(when, waiter);
-            SiftUp(index);
+            Push(new Entry(when, waiter));
             AssertInvariants();
             return PublishNextWhen();
         }
@@ -272,6 +258,19 @@ internal sealed class TimerHeap
         }
 
         Place(index, moving);
+    }
+
+    // Appends entry, growing the array if full, and sifts it up to its place. Under the lock.
+    private void Push(Entry entry)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+        }
+
+        int index = _count++;
+        Place(index, entry);
+        SiftUp(index);
     }
 
     private void Place(int index, Entry entry)

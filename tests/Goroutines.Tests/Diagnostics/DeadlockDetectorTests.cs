@@ -304,7 +304,7 @@ public sealed class DeadlockDetectorTests
                 // Released once the detector has looked at least twice with the goroutine in its region.
                 var releaser = new Thread(() =>
                 {
-                    WaitUntil(() => Scheduler.Instance.Deadlocks.Scans >= 2);
+                    Poll.Until(() => Scheduler.Instance.Deadlocks.Scans >= 2, s_bound);
                     release.Set();
                 }) { IsBackground = true };
                 releaser.Start();
@@ -322,7 +322,7 @@ public sealed class DeadlockDetectorTests
                 var sender = new Thread(() =>
                 {
                     // The collector finds main reachable through this thread: no alarm, then the send.
-                    if (!WaitUntil(() => Scheduler.Instance.Deadlocks.Passes >= 1))
+                    if (!Poll.Until(() => Scheduler.Instance.Deadlocks.Passes >= 1, s_bound))
                     {
                         failure = "No collection pass ran.";
                     }
@@ -337,7 +337,5 @@ public sealed class DeadlockDetectorTests
             });
             return failure;
         }
-
-        private static bool WaitUntil(Func<bool> condition) => SpinWait.SpinUntil(condition, s_bound);
     }
 }

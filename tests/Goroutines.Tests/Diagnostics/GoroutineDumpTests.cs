@@ -104,7 +104,7 @@ public sealed class GoroutineDumpTests : RuntimeTest
     [Fact]
     public void Describe_GoroutineNotStarted_ShowsEntryFunctionAsRunnable()
     {
-        var g = new Goroutine(id: 1_000_001, (Func<Task>)NeverStartedAsync, parentId: 7, "Spawner", "/src/Spawner.cs", 12, exitSignal: null);
+        var g = new Goroutine(id: 1_000_001, (Func<Task>)NeverStartedAsync, parentId: 7, "Spawner", "/src/Spawner.cs", 12, exitSignal: null, executionContext: null);
 
         GoroutineInfo info = GoroutineDump.Describe(g, current: null, nowSeconds: 0, isLeaked: false)!;
 

@@ -50,11 +50,6 @@ public sealed class GoroutineLeaksTests : RuntimeTest
 
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
-    private readonly HashSet<long> _before;
-
-    /// <summary>Notes the goroutines alive before the test, so it can tell its own goroutines apart.</summary>
-    public GoroutineLeaksTests() => _before = [.. GoroutineDump.Capture().Goroutines.Select(g => g.Id)];
-
     // ------------------------------------------------------------------ the leak patterns
 
     [Fact]
@@ -452,7 +447,7 @@ public sealed class GoroutineLeaksTests : RuntimeTest
         bool parked = Poll.Until(
             () =>
             {
-                started = [.. GoroutineDump.Capture().Goroutines.Where(g => !_before.Contains(g.Id))];
+                started = [.. GoroutineDump.Capture().Goroutines.Where(StartedByTest)];
                 return started.Select(g => g.State == GoroutineState.Waiting ? g.StateText : g.State.ToString()).SequenceEqual(states);
             },
             TestTimeouts.Default);
@@ -477,7 +472,7 @@ public sealed class GoroutineLeaksTests : RuntimeTest
         bool done = Poll.Until(
             () =>
             {
-                found.UnionWith(FindLeakedIds().Where(leaked => !_before.Contains(leaked)));
+                found.UnionWith(GoroutineLeaks.FindLeaked().Where(StartedByTest).Select(g => g.Id));
                 return found.Contains(id);
             },
             TestTimeouts.Default);

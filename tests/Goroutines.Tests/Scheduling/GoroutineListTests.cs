@@ -68,7 +68,7 @@ public sealed class GoroutineListTests
 
     private static List<Goroutine> Create(int count, long firstId = 1) =>
         Enumerable.Range(0, count)
-            .Select(i => new Goroutine(firstId + i, static () => { }, 0, "Create", null, 0, exitSignal: null))
+            .Select(i => new Goroutine(firstId + i, static () => { }, 0, "Create", null, 0, exitSignal: null, executionContext: null))
             .ToList();
 
     private static List<Goroutine> Live(GoroutineList list)

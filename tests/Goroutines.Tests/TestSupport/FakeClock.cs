@@ -47,12 +47,12 @@ public sealed class FakeClock : TimeProvider, IDisposable
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new FakeTimer(this, callback, state);
-        timer.Change(dueTime, period);
         lock (_lock)
         {
-            _timers.Add(timer);
+            _timers.Add(timer); // first: a zero due time fires inside Change, which looks in _timers
         }
 
+        timer.Change(dueTime, period);
         return timer;
     }
 

@@ -154,9 +154,11 @@ public abstract class RuntimeTest : IDisposable
         return null;
     }
 
+    /// <summary>Whether <paramref name="g"/> was not alive when the test was constructed (until Dispose: then, not ignored).</summary>
+    protected bool StartedByTest(GoroutineInfo g) => !_leakOptions.IsIgnored(g);
+
     /// <summary>The live goroutines the leak check does not ignore.</summary>
-    private List<GoroutineInfo> Leftovers() =>
-        GoroutineDump.Capture().Goroutines.Where(g => !_leakOptions.IsIgnored(g)).ToList();
+    private List<GoroutineInfo> Leftovers() => GoroutineDump.Capture().Goroutines.Where(StartedByTest).ToList();
 
     /// <summary>Checks the live count against the registry's view; returns the failure, if any.</summary>
     private string? CheckCount()
