@@ -28,7 +28,9 @@ internal static class Program
         ("mutex", "w8", MutexWorkload.Run),
         ("timers", "w9", TimersWorkload.Run),
         ("fairness", "w10", FairnessWorkload.Run),
+        ("echo", "w11", EchoWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
+        ("conns", "w13", ConnsWorkload.Run),
         ("dump", "dump", DumpWorkload.Run),
     ];
 
@@ -62,7 +64,7 @@ internal static class Program
             match.Run(WorkloadArguments.Parse(args.Skip(1).ToList()));
             return 0;
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return 2;

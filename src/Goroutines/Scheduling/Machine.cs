@@ -79,6 +79,15 @@ internal sealed class Machine
     /// <summary>One pooled waiter of any type, cached for this thread (see <see cref="WaiterPool{TWaiter}"/>). This thread only.</summary>
     public Waiter? CachedWaiter;
 
+    /// <summary>
+    /// While this machine delivers a network poll's edges, the goroutines they ready, collected to
+    /// be injected together (Scheduler.NetPoll.cs); null otherwise. This thread only.
+    /// </summary>
+    public GoroutineBatch? InjectBatch;
+
+    /// <summary>The batch this machine's network polls collect into, reused. This thread only.</summary>
+    public readonly GoroutineBatch PollBatch = new();
+
     /// <summary>Link in the idle-machine list; under the scheduler lock.</summary>
     public Machine? IdleLink;
 

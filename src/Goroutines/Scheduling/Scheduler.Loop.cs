@@ -130,6 +130,14 @@ internal sealed partial class Scheduler
             }
         }
 
+        // The network, before stealing (Go: findRunnable's netpoll(0)): an optimization, as the
+        // machine blocked in epoll_wait or the system monitor would see the edges too.
+        g = PollNetworkWithoutWaiting(machine, processor);
+        if (g is not null)
+        {
+            return g;
+        }
+
         // Spin (steal) only while fewer than half of the busy processors have a spinning machine.
         if (machine.Spinning || 2 * Volatile.Read(ref _spinningMachines.Value) < Volatile.Read(ref _maxProcs) - Volatile.Read(ref _idleProcessorCount.Value))
         {
@@ -180,6 +188,12 @@ internal sealed partial class Scheduler
             {
                 return null;
             }
+        }
+
+        // Goroutines wait on I/O and nobody watches for it: wait in epoll_wait instead of parking.
+        if (TryBlockInNetworkPoll(machine))
+        {
+            return null;
         }
 
         StopMachine(machine);

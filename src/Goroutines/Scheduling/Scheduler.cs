@@ -219,6 +219,13 @@ internal sealed partial class Scheduler
     {
         g.Status = GoroutineStatus.Runnable;
         Machine? machine = Machine.Current;
+        if (machine?.InjectBatch is { } batch)
+        {
+            _trace?.RecordReady(g, machine, machine.Processor, spawned: false);
+            batch.Add(g); // a network poll's harvest, queued together (Scheduler.NetPoll.cs)
+            return;
+        }
+
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
         _trace?.RecordReady(g, machine, processor, spawned: false);

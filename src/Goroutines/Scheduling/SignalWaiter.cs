@@ -34,6 +34,9 @@ internal sealed class SignalWaiter : Waiter, IValueTaskSource
         GetResult(Version);
     }
 
+    /// <summary>Returns a waiter that was rented but never parked (its operation completed without waiting).</summary>
+    public void Discard() => WaiterPool<SignalWaiter>.Return(this);
+
     /// <inheritdoc/>
     public ValueTaskSourceStatus GetStatus(short token) => GetStatusCore(token);
 

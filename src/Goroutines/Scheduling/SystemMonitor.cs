@@ -55,6 +55,10 @@ namespace Goroutines.Scheduling;
 // if so queues a collection pass on the thread pool that decides. While no Go.Main is
 // in progress this costs one field read per round. Watching is not action either.
 //
+// The network: when goroutines wait on I/O and nobody polled for 10 ms (every
+// processor kept busy, no machine blocked in epoll_wait), it polls without waiting and
+// queues what that readies (Scheduler.NetPoll.cs).
+//
 // Rejected: timer-driven checks per processor (a .NET Timer per processor fires on
 // the thread pool, which a CPU hog may starve); hard preemption (the CLR offers
 // no safe way to interrupt a thread at an arbitrary point).
@@ -132,7 +136,8 @@ internal sealed class SystemMonitor
             // Timers fired do not count as action: the next nap is cut short by the next timer anyway.
             _scheduler.ServeTimersFromMonitor();
             long now = Stopwatch.GetTimestamp();
-            idleRounds = Retake(now) ? 0 : idleRounds + 1;
+            bool polled = _scheduler.PollNetworkFromMonitor(now);
+            idleRounds = Retake(now) || polled ? 0 : idleRounds + 1;
             TraceIfDue(now);
             if (Deadlocks.IsWatching)
             {

@@ -1,0 +1,17 @@
+// Licensed under the MIT License.
+
+using Goroutines.Time;
+
+namespace Goroutines.Net;
+
+/// <summary>
+/// The runtime timer behind one direction's deadline of a socket (Go's pollDesc <c>rt</c> and
+/// <c>wt</c>): an entry of the processors' timer heaps whose firing expires the deadline and
+/// wakes the waiting goroutine. Stopped and reset under its own monitor, where it also fires,
+/// so a firing for a deadline since moved is dropped (see PollDescriptor.cs).
+/// </summary>
+internal sealed class DeadlineTimer(PollDescriptor descriptor, PollMode mode) : StoppableTimer
+{
+    /// <inheritdoc/>
+    protected override void Deliver(long lateness) => descriptor.ExpireDeadline(mode);
+}

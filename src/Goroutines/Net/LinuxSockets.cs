@@ -1,0 +1,144 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Runtime.InteropServices;
+
+namespace Goroutines.Net;
+
+/// <summary>
+/// The Linux system calls the netpoller and the sockets use, and their constants (the values of
+/// the Linux ABI, the same on x86-64 and arm64). Every socket is non-blocking, so none of these
+/// calls sleeps in the kernel except <see cref="EpollWait"/> with a timeout.
+/// </summary>
+/// <remarks>
+/// Calls on a socket take its <see cref="SafeHandle"/>: the marshaller adds a reference for the
+/// call's duration, so a concurrent close cannot release the descriptor (and the kernel reuse its
+/// number) while a call is using it, the role of Go's fdMutex.
+/// </remarks>
+internal static unsafe partial class LinuxSockets
+{
+    // Address families and socket types.
+    public const int AF_UNIX = 1;
+    public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_DGRAM = 2;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    // Option levels and names.
+    public const int SOL_SOCKET = 1;
+    public const int SO_REUSEADDR = 2;
+    public const int SO_ERROR = 4;
+    public const int SO_BROADCAST = 6;
+    public const int SO_KEEPALIVE = 9;
+    public const int IPPROTO_IP = 0;
+    public const int IPPROTO_TCP = 6;
+    public const int IPPROTO_IPV6 = 41;
+    public const int TCP_NODELAY = 1;
+    public const int TCP_KEEPIDLE = 4;
+    public const int TCP_KEEPINTVL = 5;
+    public const int IPV6_V6ONLY = 26;
+
+    // shutdown(2), send(2).
+    public const int SHUT_RD = 0;
+    public const int SHUT_WR = 1;
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    // errno values.
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int EALREADY = 114;
+    public const int EINPROGRESS = 115;
+    public const int EISCONN = 106;
+    public const int ENOTCONN = 107;
+
+    // epoll(7).
+    public const uint EPOLLIN = 0x1;
+    public const uint EPOLLOUT = 0x4;
+    public const uint EPOLLERR = 0x8;
+    public const uint EPOLLHUP = 0x10;
+    public const uint EPOLLRDHUP = 0x2000;
+    public const uint EPOLLET = 1u << 31;
+    public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CLOEXEC = 0x80000;
+
+    /// <summary>
+    /// The size of a <c>struct epoll_event</c>: packed to 12 bytes on x86 and x86-64 (the kernel
+    /// declares it <c>__attribute__((packed))</c> there), naturally aligned to 16 elsewhere.
+    /// </summary>
+    public static readonly int EpollEventSize =
+        RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 12 : 16;
+
+    /// <summary>The byte offset of the event's 64-bit data in a <c>struct epoll_event</c>.</summary>
+    public static readonly int EpollDataOffset = EpollEventSize == 12 ? 4 : 8;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    public static partial int Bind(SafeHandle socket, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
+    public static partial int Listen(SafeHandle socket, int backlog);
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    public static partial int Accept4(SafeHandle socket, byte* address, int* length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(SafeHandle socket, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Receive(SafeHandle socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
+    public static partial nint ReceiveFrom(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
+    public static partial nint SendTo(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int addressLength);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int Shutdown(SafeHandle socket, int how);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSocketName(SafeHandle socket, byte* address, int* length);
+
+    [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
+    public static partial int GetPeerName(SafeHandle socket, byte* address, int* length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSocketOption(SafeHandle socket, int level, int name, int* value, int length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSocketOption(SafeHandle socket, int level, int name, int* value, int* length);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollControl(int epoll, int operation, int descriptor, byte* epollEvent);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epoll, byte* events, int maxEvents, int timeoutMilliseconds);
+
+    /// <summary>Sets an integer socket option; returns 0 or the errno.</summary>
+    public static int SetIntOption(SafeHandle socket, int level, int name, int value) =>
+        SetSocketOption(socket, level, name, &value, sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Reads an integer socket option; returns 0 or the errno.</summary>
+    public static int GetIntOption(SafeHandle socket, int level, int name, out int value)
+    {
+        int result;
+        int length = sizeof(int);
+        int errno = GetSocketOption(socket, level, name, &result, &length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        value = result;
+        return errno;
+    }
+}

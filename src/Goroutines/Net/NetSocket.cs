@@ -1,0 +1,858 @@
+// Licensed under the MIT License.
+
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+using Goroutines.Scheduling;
+
+using Mutex = Goroutines.Sync.Mutex;
+
+namespace Goroutines.Net;
+
+// NetSocket: Go's netFD and poll.FD. A non-blocking socket registered with the
+// netpoller, and the loops that turn its system calls into goroutine parks:
+//   attempt: reset the direction's edge, fail on a close or an expired deadline,
+//            make the call; done, or EAGAIN: park on the PollDescriptor (async) or
+//            block the thread (the synchronous forms), then attempt again.
+// Each direction is serialized by a lock (Go's fdMutex read and write locks): two
+// goroutines may read and write one socket at the same time, as Go allows, and a
+// write of several calls is never interleaved with another.
+//
+// Readiness we already know (as tokio does, and Go does not): after a stream read that
+// returned less than asked, the socket's queue is empty, so the next read parks first
+// instead of making a call that would fail with EAGAIN. An edge that arrived in between
+// is in the slot, so the park returns at once; nothing is missed under edge triggering.
+// Except the peer's end of stream: the kernel returns the data before it and keeps the
+// end for the next call, with no edge to come; so once the poller saw EPOLLRDHUP (it
+// marks the descriptor before delivering that edge), reads never park first.
+//
+// The descriptor is closed when its handle is released: at Close, once calls still in
+// flight (each holds a reference to the handle) have returned.
+//
+// Invariants:
+// - _readDrained is touched only under _readLock.
+// - Every call on the descriptor goes through _handle (its reference count).
+internal sealed class NetSocket
+{
+    private static readonly Action<object?> s_interruptRead = static s => ((PollDescriptor)s!).Interrupt(PollMode.Read);
+    private static readonly Action<object?> s_interruptWrite = static s => ((PollDescriptor)s!).Interrupt(PollMode.Write);
+
+    // Go's default keep-alive period for dialed and accepted TCP connections (15 s, net.defaultTCPKeepAliveIdle).
+    private const int DefaultKeepAliveSeconds = 15;
+
+    private readonly SafeHandle _handle;
+    private readonly PollDescriptor _poll;
+    private readonly Socket? _wrapped;
+    private readonly Mutex _readLock = new();
+    private readonly Mutex _writeLock = new();
+    private EndPoint? _local;
+    private EndPoint? _remote;
+    private bool _readDrained;
+
+    private NetSocket(SafeHandle handle, PollDescriptor poll, NetworkKind kind, Socket? wrapped)
+    {
+        _handle = handle;
+        _poll = poll;
+        Kind = kind;
+        _wrapped = wrapped;
+    }
+
+    /// <summary>The network the socket was made for.</summary>
+    public NetworkKind Kind { get; }
+
+    /// <summary>The socket's handle.</summary>
+    public SafeHandle Handle => _handle;
+
+    /// <summary>The local address: known, or read from the kernel once.</summary>
+    public EndPoint? LocalAddress => _local ??= ReadAddress(peer: false);
+
+    /// <summary>The remote address, if connected.</summary>
+    public EndPoint? RemoteAddress => _remote ??= ReadAddress(peer: true);
+
+    /// <summary>Whether <see cref="Close"/> ran.</summary>
+    public bool IsClosed => _poll.IsClosing;
+
+    /// <summary>Creates a non-blocking socket of <paramref name="family"/> and registers it with the netpoller.</summary>
+    /// <exception cref="NetOperationException">The system refused (descriptor limit).</exception>
+    public static NetSocket Create(NetworkKind kind, int family, string operation, EndPoint? address)
+    {
+        EnsureSupported();
+        int type = (kind.IsStream() ? LinuxSockets.SOCK_STREAM : LinuxSockets.SOCK_DGRAM) | LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC;
+        int descriptor = LinuxSockets.Socket(family, type, 0);
+        if (descriptor < 0)
+        {
+            throw new NetOperationException(operation, kind.Name(), null, address, SystemErrors.Of("socket", Marshal.GetLastPInvokeError()));
+        }
+
+        return Register(new SocketHandle(descriptor), kind, null, operation, address);
+    }
+
+    /// <summary>Takes over an existing .NET socket: makes it non-blocking and registers it; closing this disposes it.</summary>
+    public static NetSocket Wrap(Socket socket, NetworkKind kind, string operation)
+    {
+        EnsureSupported();
+        socket.Blocking = false;
+        NetSocket wrapped = Register(socket.SafeHandle, kind, socket, operation, null);
+        wrapped._local = socket.LocalEndPoint;
+        wrapped._remote = socket.Connected ? socket.RemoteEndPoint : null;
+        return wrapped;
+    }
+
+    private static NetSocket Register(SafeHandle handle, NetworkKind kind, Socket? wrapped, string operation, EndPoint? address)
+    {
+        NetPoller poller = Scheduler.Instance.NetPoller;
+        var poll = new PollDescriptor(poller);
+        int errno = poller.Register(poll, handle);
+        if (errno != 0)
+        {
+            handle.Dispose();
+            throw new NetOperationException(operation, kind.Name(), null, address, SystemErrors.Of("epoll_ctl", errno));
+        }
+
+        (handle as SocketHandle)?.Attach(poll);
+        return new NetSocket(handle, poll, kind, wrapped);
+    }
+
+    private static void EnsureSupported()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Goroutines.Net runs on Linux, where the runtime's netpoller uses epoll; on this system use System.Net.Sockets from goroutines.");
+        }
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    /// <summary>Sets an integer option, failing as <paramref name="operation"/> on error.</summary>
+    public void SetOption(int level, int name, int value, string operation)
+    {
+        int errno = LinuxSockets.SetIntOption(_handle, level, name, value);
+        if (errno != 0)
+        {
+            throw Failed(operation, "setsockopt", errno);
+        }
+    }
+
+    /// <summary>
+    /// Go's options for a new TCP connection: no Nagle delay, and keep-alive probes every
+    /// <paramref name="keepAlive"/> (zero: Go's 15 seconds; negative: off).
+    /// </summary>
+    public void ConfigureTcp(TimeSpan keepAlive, string operation)
+    {
+        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_NODELAY, 1, operation);
+        SetKeepAlive(keepAlive, operation);
+    }
+
+    /// <summary>Keep-alive probes every <paramref name="period"/> (zero: 15 s, as Go; negative: off).</summary>
+    public void SetKeepAlive(TimeSpan period, string operation)
+    {
+        if (period < TimeSpan.Zero)
+        {
+            return;
+        }
+
+        int seconds = period == TimeSpan.Zero ? DefaultKeepAliveSeconds : (int)Math.Clamp(Math.Ceiling(period.TotalSeconds), 1, int.MaxValue);
+        SetOption(LinuxSockets.SOL_SOCKET, LinuxSockets.SO_KEEPALIVE, 1, operation);
+        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_KEEPIDLE, seconds, operation);
+        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_KEEPINTVL, seconds, operation);
+    }
+
+    /// <summary>Binds to <paramref name="address"/>.</summary>
+    public unsafe void Bind(EndPoint address, string operation)
+    {
+        SocketAddress native = SocketAddresses.Encode(address);
+        fixed (byte* bytes = native.Buffer.Span)
+        {
+            if (LinuxSockets.Bind(_handle, bytes, native.Size) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new NetOperationException(operation, Kind.Name(), null, address, SystemErrors.Of("bind", errno));
+            }
+        }
+
+        _local = null; // a port 0 or a wildcard: read the real one when asked
+    }
+
+    /// <summary>Starts listening (a backlog the kernel caps at net.core.somaxconn, as Go reads it).</summary>
+    public void Listen(EndPoint address)
+    {
+        if (LinuxSockets.Listen(_handle, 65535) != 0)
+        {
+            throw new NetOperationException("listen", Kind.Name(), null, address, SystemErrors.Of("listen", Marshal.GetLastPInvokeError()));
+        }
+    }
+
+    /// <summary>Records addresses known without asking the kernel.</summary>
+    public void NoteAddresses(EndPoint? local, EndPoint? remote)
+    {
+        _local = local ?? _local;
+        _remote = remote ?? _remote;
+    }
+
+    /// <summary>Sets the deadline of one direction: null for none, else a timestamp of the runtime's clock (past: expired).</summary>
+    public void SetDeadline(PollMode mode, long? when) => _poll.SetDeadline(mode, when);
+
+    // ------------------------------------------------------------------ connect
+
+    /// <summary>Connects to <paramref name="remote"/>, parking until the handshake completes.</summary>
+    /// <remarks>Go: netFD.connect.</remarks>
+    public async ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken)
+    {
+        SocketAddress native = SocketAddresses.Encode(remote);
+        _remote = remote;
+        int errno = StartConnect(native);
+        while (errno != 0)
+        {
+            await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
+            errno = FinishConnect();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="ConnectAsync"/>.</summary>
+    public void Connect(EndPoint remote)
+    {
+        SocketAddress native = SocketAddresses.Encode(remote);
+        _remote = remote;
+        int errno = StartConnect(native);
+        while (errno != 0)
+        {
+            _poll.Wait(PollMode.Write);
+            errno = FinishConnect();
+        }
+    }
+
+    // Returns 0 when connected, else EINPROGRESS (wait for writability, then FinishConnect).
+    private unsafe int StartConnect(SocketAddress native)
+    {
+        while (true)
+        {
+            ThrowIfError("dial", PollMode.Write);
+            int errno = 0;
+            fixed (byte* bytes = native.Buffer.Span)
+            {
+                if (LinuxSockets.Connect(_handle, bytes, native.Size) != 0)
+                {
+                    errno = Marshal.GetLastPInvokeError();
+                }
+            }
+
+            switch (errno)
+            {
+                case 0:
+                case LinuxSockets.EISCONN:
+                    return 0;
+                case LinuxSockets.EINPROGRESS:
+                case LinuxSockets.EALREADY:
+                    return LinuxSockets.EINPROGRESS;
+                case LinuxSockets.EINTR:
+                    continue;
+                default:
+                    throw Failed("dial", "connect", errno);
+            }
+        }
+    }
+
+    // After a write edge: 0 when connected, EINPROGRESS to wait on; throws the connect's error.
+    private unsafe int FinishConnect()
+    {
+        ThrowIfError("dial", PollMode.Write);
+        _poll.Reset(PollMode.Write);
+        int errno = LinuxSockets.GetIntOption(_handle, LinuxSockets.SOL_SOCKET, LinuxSockets.SO_ERROR, out int pending);
+        if (errno != 0)
+        {
+            throw Failed("dial", "getsockopt", errno);
+        }
+
+        switch (pending)
+        {
+            case 0:
+            case LinuxSockets.EISCONN:
+                // Writable with no error can also be the edge of a socket not yet connected: ask the peer.
+                return ReadAddress(peer: true) is null ? LinuxSockets.EINPROGRESS : 0;
+            case LinuxSockets.EINPROGRESS:
+            case LinuxSockets.EALREADY:
+            case LinuxSockets.EINTR:
+                return LinuxSockets.EINPROGRESS;
+            default:
+                throw Failed("dial", "connect", pending);
+        }
+    }
+
+    // ------------------------------------------------------------------ accept
+
+    /// <summary>Accepts a connection, parking until one arrives.</summary>
+    /// <remarks>Go: netFD.accept.</remarks>
+    public async ValueTask<NetSocket> AcceptAsync(CancellationToken cancellationToken)
+    {
+        await LockAsync(_readLock).ConfigureAwait(true);
+        try
+        {
+            while (true)
+            {
+                NetSocket? accepted = TryAccept();
+                if (accepted is not null)
+                {
+                    return accepted;
+                }
+
+                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+            }
+        }
+        finally
+        {
+            _readLock.Unlock();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="AcceptAsync"/>.</summary>
+    public NetSocket Accept()
+    {
+        using (_readLock.Lock())
+        {
+            while (true)
+            {
+                NetSocket? accepted = TryAccept();
+                if (accepted is not null)
+                {
+                    return accepted;
+                }
+
+                _poll.Wait(PollMode.Read);
+            }
+        }
+    }
+
+    private unsafe NetSocket? TryAccept()
+    {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        while (true)
+        {
+            _poll.Reset(PollMode.Read);
+            ThrowIfError("accept", PollMode.Read);
+            int length = SocketAddresses.MaxSize;
+            int descriptor;
+            try
+            {
+                descriptor = LinuxSockets.Accept4(_handle, address, &length, LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw ErrorOf("accept", PollError.Closing);
+            }
+
+            if (descriptor >= 0)
+            {
+                NetSocket accepted = Register(new SocketHandle(descriptor), Kind, null, "accept", LocalAddress);
+                accepted._remote = SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length));
+                if (LocalAddress is IPEndPoint { Address: var bound } local && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+                {
+                    accepted._local = local; // the listener's own address: no getsockname
+                }
+
+                return accepted;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            switch (errno)
+            {
+                case LinuxSockets.EAGAIN:
+                    return null;
+                case LinuxSockets.EINTR:
+                case 103: // ECONNABORTED: the client gave up before we accepted; take the next one, as Go
+                    continue;
+                default:
+                    throw Failed("accept", "accept4", errno);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ read
+
+    /// <summary>Reads into <paramref name="buffer"/>: the bytes read, 0 at the end of the stream.</summary>
+    /// <remarks>Go: netFD.Read.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await LockAsync(_readLock).ConfigureAwait(true);
+        try
+        {
+            if (_readDrained)
+            {
+                _readDrained = false;
+                ThrowIfError("read", PollMode.Read);
+                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+            }
+
+            while (true)
+            {
+                nint read = TryReceive(buffer.Span);
+                if (read >= 0)
+                {
+                    return (int)read;
+                }
+
+                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+            }
+        }
+        finally
+        {
+            _readLock.Unlock();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="ReadAsync"/>.</summary>
+    public int Read(Span<byte> buffer)
+    {
+        using (_readLock.Lock())
+        {
+            if (_readDrained)
+            {
+                _readDrained = false;
+                ThrowIfError("read", PollMode.Read);
+                _poll.Wait(PollMode.Read);
+            }
+
+            while (true)
+            {
+                nint read = TryReceive(buffer);
+                if (read >= 0)
+                {
+                    return (int)read;
+                }
+
+                _poll.Wait(PollMode.Read);
+            }
+        }
+    }
+
+    // One attempt: the bytes read, or -1 for EAGAIN. Under _readLock.
+    private unsafe nint TryReceive(Span<byte> buffer)
+    {
+        while (true)
+        {
+            _poll.Reset(PollMode.Read);
+            ThrowIfError("read", PollMode.Read);
+            if (buffer.IsEmpty && Kind.IsStream())
+            {
+                return 0; // as Go: a zero-length read of a stream returns at once
+            }
+
+            nint read;
+            try
+            {
+                fixed (byte* bytes = buffer)
+                {
+                    read = LinuxSockets.Receive(_handle, bytes, buffer.Length, 0);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                throw ErrorOf("read", PollError.Closing);
+            }
+
+            if (read >= 0)
+            {
+                _readDrained = read > 0 && read < buffer.Length && Kind.IsStream() && !_poll.IsReadClosed;
+                return read;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxSockets.EAGAIN)
+            {
+                return -1;
+            }
+
+            if (errno != LinuxSockets.EINTR)
+            {
+                throw Failed("read", "read", errno);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ write
+
+    /// <summary>Writes all of <paramref name="buffer"/> (a stream), or sends it as one datagram.</summary>
+    /// <remarks>Go: netFD.Write.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await LockAsync(_writeLock).ConfigureAwait(true);
+        try
+        {
+            int written = 0;
+            do
+            {
+                nint sent = TrySend(buffer.Span[written..]);
+                if (sent < 0)
+                {
+                    await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
+                    continue;
+                }
+
+                written += (int)sent;
+            }
+            while (written < buffer.Length);
+        }
+        finally
+        {
+            _writeLock.Unlock();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="WriteAsync"/>.</summary>
+    public void Write(ReadOnlySpan<byte> buffer)
+    {
+        using (_writeLock.Lock())
+        {
+            int written = 0;
+            do
+            {
+                nint sent = TrySend(buffer[written..]);
+                if (sent < 0)
+                {
+                    _poll.Wait(PollMode.Write);
+                    continue;
+                }
+
+                written += (int)sent;
+            }
+            while (written < buffer.Length);
+        }
+    }
+
+    // One attempt: the bytes sent, or -1 for EAGAIN. Under _writeLock.
+    private unsafe nint TrySend(ReadOnlySpan<byte> buffer)
+    {
+        while (true)
+        {
+            _poll.Reset(PollMode.Write);
+            ThrowIfError("write", PollMode.Write);
+            nint sent;
+            try
+            {
+                fixed (byte* bytes = buffer)
+                {
+                    sent = LinuxSockets.Send(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                throw ErrorOf("write", PollError.Closing);
+            }
+
+            if (sent >= 0)
+            {
+                // A stream that took nothing of a non-empty buffer is full: wait to write.
+                return sent == 0 && !buffer.IsEmpty && Kind.IsStream() ? -1 : sent;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxSockets.EAGAIN)
+            {
+                return -1;
+            }
+
+            if (errno != LinuxSockets.EINTR)
+            {
+                throw Failed("write", "write", errno);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ datagrams
+
+    /// <summary>Receives one datagram: its length and its sender.</summary>
+    /// <remarks>Go: netFD.readFrom.</remarks>
+    public async ValueTask<(int Count, EndPoint? From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await LockAsync(_readLock).ConfigureAwait(true);
+        try
+        {
+            while (true)
+            {
+                (int Count, EndPoint? From)? received = TryReceiveFrom(buffer.Span);
+                if (received is { } done)
+                {
+                    return done;
+                }
+
+                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+            }
+        }
+        finally
+        {
+            _readLock.Unlock();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="ReceiveFromAsync"/>.</summary>
+    public (int Count, EndPoint? From) ReceiveFrom(Span<byte> buffer)
+    {
+        using (_readLock.Lock())
+        {
+            while (true)
+            {
+                (int Count, EndPoint? From)? received = TryReceiveFrom(buffer);
+                if (received is { } done)
+                {
+                    return done;
+                }
+
+                _poll.Wait(PollMode.Read);
+            }
+        }
+    }
+
+    private unsafe (int Count, EndPoint? From)? TryReceiveFrom(Span<byte> buffer)
+    {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        while (true)
+        {
+            _poll.Reset(PollMode.Read);
+            ThrowIfError("read", PollMode.Read);
+            int length = SocketAddresses.MaxSize;
+            nint read;
+            try
+            {
+                fixed (byte* bytes = buffer)
+                {
+                    read = LinuxSockets.ReceiveFrom(_handle, bytes, buffer.Length, 0, address, &length);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                throw ErrorOf("read", PollError.Closing);
+            }
+
+            if (read >= 0)
+            {
+                return ((int)read, SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length)));
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxSockets.EAGAIN)
+            {
+                return null;
+            }
+
+            if (errno != LinuxSockets.EINTR)
+            {
+                throw Failed("read", "recvfrom", errno);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="buffer"/> as one datagram to <paramref name="to"/>; returns its length.</summary>
+    /// <remarks>Go: netFD.writeTo.</remarks>
+    public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, EndPoint to, CancellationToken cancellationToken)
+    {
+        SocketAddress native = SocketAddresses.Encode(to);
+        await LockAsync(_writeLock).ConfigureAwait(true);
+        try
+        {
+            while (true)
+            {
+                int sent = TrySendTo(buffer.Span, native, to);
+                if (sent >= 0)
+                {
+                    return sent;
+                }
+
+                await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
+            }
+        }
+        finally
+        {
+            _writeLock.Unlock();
+        }
+    }
+
+    /// <summary>The blocking form of <see cref="SendToAsync"/>.</summary>
+    public int SendTo(ReadOnlySpan<byte> buffer, EndPoint to)
+    {
+        SocketAddress native = SocketAddresses.Encode(to);
+        using (_writeLock.Lock())
+        {
+            while (true)
+            {
+                int sent = TrySendTo(buffer, native, to);
+                if (sent >= 0)
+                {
+                    return sent;
+                }
+
+                _poll.Wait(PollMode.Write);
+            }
+        }
+    }
+
+    private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, SocketAddress native, EndPoint to)
+    {
+        while (true)
+        {
+            _poll.Reset(PollMode.Write);
+            if (_poll.CheckError(PollMode.Write) is var error and not PollError.None)
+            {
+                throw error == PollError.Closing
+                    ? NetOperationException.Closed("write", Kind.Name(), LocalAddress, to)
+                    : NetOperationException.Timeout("write", Kind.Name(), LocalAddress, to);
+            }
+
+            nint sent;
+            try
+            {
+                fixed (byte* bytes = buffer)
+                fixed (byte* address = native.Buffer.Span)
+                {
+                    sent = LinuxSockets.SendTo(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL, address, native.Size);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                throw new NetOperationException("write", Kind.Name(), LocalAddress, to, new ObjectDisposedException(null, NetOperationException.ClosedMessage));
+            }
+
+            if (sent >= 0)
+            {
+                return (int)sent;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxSockets.EAGAIN)
+            {
+                return -1;
+            }
+
+            if (errno != LinuxSockets.EINTR)
+            {
+                throw new NetOperationException("write", Kind.Name(), LocalAddress, to, SystemErrors.Of("sendto", errno));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /// <summary>Shuts one direction down (<see cref="LinuxSockets.SHUT_RD"/> or <see cref="LinuxSockets.SHUT_WR"/>).</summary>
+    public void Shutdown(int how)
+    {
+        ThrowIfError("close", how == LinuxSockets.SHUT_RD ? PollMode.Read : PollMode.Write);
+        if (LinuxSockets.Shutdown(_handle, how) != 0)
+        {
+            throw Failed("close", "shutdown", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>
+    /// Closes the socket: calls blocked on it fail with the closed error, later ones too, and the
+    /// descriptor is released once calls in flight return. Idempotent.
+    /// </summary>
+    /// <remarks>Go: netFD.Close.</remarks>
+    public void Close()
+    {
+        _local ??= _handle.IsClosed ? null : ReadAddress(peer: false); // error messages after the close still name it
+        if (!_poll.Close())
+        {
+            return;
+        }
+
+        if (_wrapped is not null)
+        {
+            Scheduler.Instance.NetPoller.Unregister(_poll, _handle);
+            _wrapped.Dispose();
+        }
+        else
+        {
+            _handle.Dispose(); // releases the poll slot too (SocketHandle)
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ValueTask LockAsync(Mutex mutex)
+    {
+        if (mutex.TryLock())
+        {
+            return default;
+        }
+
+        ValueTask<Sync.MutexScope> wait = mutex.LockAsync();
+        return wait.IsCompletedSuccessfully ? default : new ValueTask(wait.AsTask());
+    }
+
+    // Parks until the direction may be ready; with a cancelable token, a cancel wakes it and throws.
+    private ValueTask WaitAsync(PollMode mode, CancellationToken cancellationToken)
+    {
+        return cancellationToken.CanBeCanceled ? WaitCancelablyAsync(mode, cancellationToken) : _poll.WaitAsync(mode);
+    }
+
+    private async ValueTask WaitCancelablyAsync(PollMode mode, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using (cancellationToken.UnsafeRegister(mode == PollMode.Read ? s_interruptRead : s_interruptWrite, _poll))
+        {
+            ValueTask wait = _poll.WaitAsync(mode);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _poll.Interrupt(mode); // the cancel ran before the waiter was there to wake
+            }
+
+            await wait.ConfigureAwait(true);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void ThrowIfError(string operation, PollMode mode)
+    {
+        PollError error = _poll.CheckError(mode);
+        if (error != PollError.None)
+        {
+            throw ErrorOf(operation, error);
+        }
+    }
+
+    private NetOperationException ErrorOf(string operation, PollError error)
+    {
+        (EndPoint? source, EndPoint? address) = AddressesFor(operation);
+        return error == PollError.Closing
+            ? NetOperationException.Closed(operation, Kind.Name(), source, address)
+            : NetOperationException.Timeout(operation, Kind.Name(), source, address);
+    }
+
+    private NetOperationException Failed(string operation, string call, int errno)
+    {
+        (EndPoint? source, EndPoint? address) = AddressesFor(operation);
+        return new NetOperationException(operation, Kind.Name(), source, address, SystemErrors.Of(call, errno));
+    }
+
+    // The addresses Go's OpError names for each operation: a listener's own for accept, the
+    // target for dial, both ends otherwise. Read only on a failure: they may cost a system call.
+    private (EndPoint? Source, EndPoint? Address) AddressesFor(string operation) => operation switch
+    {
+        "accept" => (null, LocalAddress),
+        "dial" => (_local, _remote),
+        _ => (LocalAddress, _remote ?? (Kind.IsStream() ? RemoteAddress : null)),
+    };
+
+    private unsafe EndPoint? ReadAddress(bool peer)
+    {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        int length = SocketAddresses.MaxSize;
+        try
+        {
+            int result = peer
+                ? LinuxSockets.GetPeerName(_handle, address, &length)
+                : LinuxSockets.GetSocketName(_handle, address, &length);
+            return result == 0 ? SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length)) : null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+}
