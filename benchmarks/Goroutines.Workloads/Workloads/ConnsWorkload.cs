@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Net;
 using Goroutines.Sync;
 using Goroutines.Time;
 using Goroutines.Workloads.Support;
@@ -56,7 +57,13 @@ namespace Goroutines.Workloads.Workloads;
 /// (<see cref="Go.Main"/>, <see cref="Go.Run(Func{Task}, string, string, int)"/>, <see cref="WaitGroup"/>,
 /// a buffered <see cref="Chan{T}"/> for the window and a closed one as the gate), awaiting the same
 /// <see cref="Socket"/> calls: .NET's socket engine completes each and posts the continuation back
-/// to its goroutine. The default engine, <c>runtime</c> (the runtime's own netpoller), is not built yet.
+/// to its goroutine.
+/// </para>
+/// <para>
+/// On this runtime with the default engine, <c>runtime</c>: the Go program line for line over
+/// <see cref="Network"/>: a <see cref="ListenConfig"/> and <see cref="Dialer"/>s with keep-alive
+/// off, the dialer's <see cref="Dialer.Control"/> setting IP_BIND_ADDRESS_NO_PORT as Go's does,
+/// and goroutines parked in the runtime's own netpoller.
 /// </para>
 /// <para>
 /// The watchdog is a <see cref="System.Threading.Timer"/> on both runtimes, where Go uses
@@ -98,7 +105,7 @@ internal static partial class ConnsWorkload
         {
             (RuntimeKind.DotNet, _) => OnDotNet,
             (RuntimeKind.Goroutines, "dotnet-sockets") => OnGoroutinesOverDotNetSockets,
-            _ => throw new NotSupportedException("the runtime's own netpoller variant is not built yet"),
+            _ => OnGoroutines,
         };
 
         if (settings.Connections < 1 || settings.PerAddress < 1 || settings.Clients < 1 || settings.Window < 1 || settings.Size < 1)
@@ -114,6 +121,200 @@ internal static partial class ConnsWorkload
         RaiseOpenFileLimit(settings.Connections);
         Figures.Warmup(warmup, () => pass(settings with { Connections = Math.Max(settings.Connections / 100, 1) }));
         pass(settings);
+    }
+
+    private static void OnGoroutines(Settings settings) => Go.Main(async () =>
+    {
+        (int n, int perAddress, int clients, int window, int size, bool bindNoPort, TimeSpan timeout) = settings;
+        using var watchdog = StartWatchdog(timeout);
+        clients = Math.Min(clients, n);
+
+        Figures.FullCollect();
+        long rss0 = Figures.ProcStatusKiB("VmRSS");
+
+        Listener listener = new ListenConfig { KeepAlive = TimeSpan.FromSeconds(-1) }.Listen("tcp", "127.0.0.1:0");
+        string address = listener.Addr.ToString()!;
+
+        var server = new Conn[n]; // the server's ends, so that it can hang up
+        var client = new Conn[n];
+        var inflight = new Chan<bool>(window);
+        var reading = new WaitGroup();
+        var exited = new WaitGroup();
+        reading.Add(n);
+        exited.Add(n);
+        long accepted = 0;
+        Go.Run(async () =>
+        {
+            while (true)
+            {
+                Conn connection;
+                try
+                {
+                    connection = await listener.AcceptAsync();
+                }
+                catch (NetOperationException ex) when (ex.IsClosed)
+                {
+                    return;
+                }
+                catch (NetOperationException ex)
+                {
+                    Failure.Exit($"conns: accept: {ex.Message}");
+                    throw;
+                }
+
+                long i = Interlocked.Increment(ref accepted) - 1;
+                if (i >= n)
+                {
+                    Failure.Exit($"conns: more than {n} connections accepted");
+                }
+
+                server[i] = connection;
+                await inflight.ReceiveAsync();
+                Go.Run(async () =>
+                {
+                    try
+                    {
+                        byte[] buffer = new byte[size];
+                        reading.Done();
+                        while (await ReadFullAsync(connection, buffer))
+                        {
+                            await connection.WriteAsync(buffer);
+                        }
+                    }
+                    catch (NetOperationException)
+                    {
+                        // As the Go reference's server goroutine, which returns on any error.
+                    }
+                    finally
+                    {
+                        connection.Close();
+                        exited.Done();
+                    }
+                });
+            }
+        });
+
+        // Client goroutine k owns connections [Low(k), Low(k + 1)).
+        int Low(int k) => (int)((long)k * n / clients);
+        var dialed = new WaitGroup();
+        dialed.Add(clients);
+        long start = Stopwatch.GetTimestamp();
+        for (int k = 0; k < clients; k++)
+        {
+            int first = Low(k);
+            int end = Low(k + 1);
+            Go.Run(async () =>
+            {
+                for (int i = first; i < end; i++)
+                {
+                    IPAddress source = SourceAddress(i, perAddress);
+                    var dialer = new Dialer { LocalAddr = new IPEndPoint(source, 0), KeepAlive = TimeSpan.FromSeconds(-1) };
+                    if (bindNoPort)
+                    {
+                        dialer.Control = static (_, _, socket) => socket.SetRawSocketOption(ProtocolLevelIP, IPBindAddressNoPort, s_optionOn);
+                    }
+
+                    await inflight.SendAsync(true);
+                    try
+                    {
+                        client[i] = await dialer.DialAsync("tcp", address);
+                    }
+                    catch (NetOperationException ex)
+                    {
+                        Failure.Exit($"conns: dial from {source}: {ex.Message}");
+                    }
+                }
+
+                dialed.Done();
+            });
+        }
+
+        await dialed.WaitAsync();
+        await reading.WaitAsync();
+        TimeSpan establish = Stopwatch.GetElapsedTime(start);
+
+        // The last few may have counted themselves but not blocked in the read yet.
+        await Clock.SleepAsync(TimeSpan.FromMilliseconds(50));
+        Figures.FullCollect();
+        long rss1 = Figures.ProcStatusKiB("VmRSS");
+
+        var gate = new Chan<bool>();
+        var echoed = new WaitGroup();
+        echoed.Add(clients);
+        for (int k = 0; k < clients; k++)
+        {
+            int first = Low(k);
+            int end = Low(k + 1);
+            Go.Run(async () =>
+            {
+                byte[] output = NewMessage(size);
+                byte[] input = new byte[size];
+                await gate.ReceiveAsync();
+                try
+                {
+                    for (int i = first; i < end; i++)
+                    {
+                        await client[i].WriteAsync(output);
+                    }
+
+                    for (int i = first; i < end; i++)
+                    {
+                        if (!await ReadFullAsync(client[i], input))
+                        {
+                            Failure.Exit("conns: client read: EOF");
+                        }
+
+                        if (input[^1] != output[^1])
+                        {
+                            Failure.Exit("conns: wrong echo");
+                        }
+                    }
+                }
+                catch (NetOperationException ex)
+                {
+                    Failure.Exit($"conns: client: {ex.Message}");
+                }
+
+                echoed.Done();
+            });
+        }
+
+        start = Stopwatch.GetTimestamp();
+        gate.Close();
+        await echoed.WaitAsync();
+        TimeSpan wake = Stopwatch.GetElapsedTime(start);
+
+        // Clean close: the server hangs up first, then the clients, then the listener.
+        foreach (Conn connection in server)
+        {
+            connection.Close();
+        }
+
+        await exited.WaitAsync();
+        foreach (Conn connection in client)
+        {
+            connection.Close();
+        }
+
+        listener.Close();
+        Report(n, rss0, rss1, establish, wake);
+    });
+
+    /// <summary>Reads until <paramref name="buffer"/> is full (Go's <c>io.ReadFull</c>); false at EOF.</summary>
+    private static async ValueTask<bool> ReadFullAsync(Conn connection, Memory<byte> buffer)
+    {
+        for (int got = 0; got < buffer.Length;)
+        {
+            int n = await connection.ReadAsync(buffer[got..]);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            got += n;
+        }
+
+        return true;
     }
 
     private static void OnGoroutinesOverDotNetSockets(Settings settings) => Go.Main(async () =>

@@ -2,13 +2,16 @@
 
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Net;
 using Goroutines.Sync;
+using Goroutines.Time;
 using Goroutines.Workloads.Support;
 
 namespace Goroutines.Workloads.Workloads;
@@ -32,8 +35,13 @@ namespace Goroutines.Workloads.Workloads;
 /// On this runtime with <c>--engine dotnet-sockets</c>: the same program in goroutines
 /// (<see cref="Go.Main"/>, <see cref="Go.Run(Func{Task}, string, string, int)"/>, <see cref="WaitGroup"/>,
 /// a closed <see cref="Chan{T}"/> as the gate), awaiting the same <see cref="Socket"/> calls: .NET's
-/// socket engine completes each and posts the continuation back to its goroutine. The default
-/// engine, <c>runtime</c> (the runtime's own netpoller), is not built yet.
+/// socket engine completes each and posts the continuation back to its goroutine.
+/// </para>
+/// <para>
+/// On this runtime with the default engine, <c>runtime</c>: the Go program line for line over
+/// <see cref="Network"/> (<see cref="Listener.AcceptAsync"/>, <see cref="Network.DialAsync"/>,
+/// <see cref="Conn.ReadAsync"/>, <see cref="Conn.WriteAsync"/>, <see cref="Conn.SetDeadline"/>),
+/// parked in the runtime's own netpoller.
 /// </para>
 /// <para>
 /// Go's deadline is a <see cref="CancellationTokenSource"/> that cancels at -timeout, its token
@@ -67,11 +75,127 @@ internal static class EchoWorkload
         {
             (RuntimeKind.DotNet, _) => OnDotNet,
             (RuntimeKind.Goroutines, "dotnet-sockets") => OnGoroutinesOverDotNetSockets,
-            _ => throw new NotSupportedException("the runtime's own netpoller variant is not built yet"),
+            _ => OnGoroutines,
         };
         Figures.Warmup(warmup, () => pass(Math.Max(conns / 100, 1), Math.Max(msgs / 10, 1), size, timeout));
         pass(conns, msgs, size, timeout);
     }
+
+    private static void OnGoroutines(int conns, int msgs, int size, TimeSpan timeout) => Go.Main(async () =>
+    {
+        DateTimeOffset deadline = Clock.Provider.GetUtcNow() + timeout;
+        using Listener listener = Network.Listen("tcp", "127.0.0.1:0");
+        Go.Run(async () =>
+        {
+            while (true)
+            {
+                Conn connection;
+                try
+                {
+                    connection = await listener.AcceptAsync();
+                }
+                catch (NetOperationException)
+                {
+                    return;
+                }
+
+                Go.Run(async () =>
+                {
+                    await using (connection)
+                    {
+                        connection.SetDeadline(deadline);
+                        byte[] buffer = new byte[ServerBufferSize];
+                        try
+                        {
+                            int n;
+                            while ((n = await connection.ReadAsync(buffer)) > 0)
+                            {
+                                await connection.WriteAsync(buffer.AsMemory(0, n));
+                            }
+                        }
+                        catch (NetOperationException)
+                        {
+                            // The client hung up hard, or the deadline passed: the connection is done.
+                        }
+                    }
+                });
+            }
+        });
+
+        string address = listener.Addr.ToString()!;
+        var gate = new Chan<bool>();
+        var ready = new WaitGroup();
+        var done = new WaitGroup();
+        long failures = 0;
+        ready.Add(conns);
+        done.Add(conns);
+        for (int i = 0; i < conns; i++)
+        {
+            Go.Run(async () =>
+            {
+                try
+                {
+                    Conn connection;
+                    try
+                    {
+                        connection = await Network.DialAsync("tcp", address);
+                    }
+                    catch (NetOperationException)
+                    {
+                        ready.Done();
+                        Interlocked.Increment(ref failures);
+                        return;
+                    }
+
+                    ready.Done();
+                    await using (connection)
+                    {
+                        connection.SetDeadline(deadline);
+                        await gate.ReceiveAsync();
+                        byte[] output = new byte[size];
+                        byte[] input = new byte[size];
+                        for (int j = 0; j < size; j++)
+                        {
+                            output[j] = (byte)j;
+                        }
+
+                        try
+                        {
+                            for (int m = 0; m < msgs; m++)
+                            {
+                                await connection.WriteAsync(output);
+                                int read = 0;
+                                while (read < size)
+                                {
+                                    int n = await connection.ReadAsync(input.AsMemory(read));
+                                    if (n == 0)
+                                    {
+                                        throw new EndOfStreamException("echo: the server hung up");
+                                    }
+
+                                    read += n;
+                                }
+                            }
+                        }
+                        catch (Exception ex) when (ex is NetOperationException or EndOfStreamException)
+                        {
+                            Interlocked.Increment(ref failures);
+                        }
+                    }
+                }
+                finally
+                {
+                    done.Done();
+                }
+            });
+        }
+
+        await ready.WaitAsync();
+        long start = Stopwatch.GetTimestamp();
+        gate.Close();
+        await done.WaitAsync();
+        Report(Stopwatch.GetElapsedTime(start), Interlocked.Read(ref failures), conns, msgs, timeout);
+    });
 
     private static void OnGoroutinesOverDotNetSockets(int conns, int msgs, int size, TimeSpan timeout) => Go.Main(async () =>
     {
