@@ -131,6 +131,7 @@ internal static partial class ConnsWorkload
 
         Figures.FullCollect();
         long rss0 = Figures.ProcStatusKiB("VmRSS");
+       
 
         Listener listener = new ListenConfig { KeepAlive = TimeSpan.FromSeconds(-1) }.Listen("tcp", "127.0.0.1:0");
         string address = listener.Addr.ToString()!;
@@ -211,7 +212,7 @@ internal static partial class ConnsWorkload
                     var dialer = new Dialer { LocalAddr = new IPEndPoint(source, 0), KeepAlive = TimeSpan.FromSeconds(-1) };
                     if (bindNoPort)
                     {
-                        dialer.Control = static (_, _, socket) => socket.SetRawSocketOption(ProtocolLevelIP, IPBindAddressNoPort, s_optionOn);
+                        dialer.Control = static (_, _, socket) => socket.SetOption(ProtocolLevelIP, IPBindAddressNoPort, 1);
                     }
 
                     await inflight.SendAsync(true);

@@ -12,6 +12,13 @@ namespace Goroutines.Net;
 /// </summary>
 internal sealed class DeadlineTimer(PollDescriptor descriptor, PollMode mode) : StoppableTimer
 {
+    /// <summary>
+    /// The direction's deadline: 0 none, -1 expired, else the clock timestamp it expires at.
+    /// Written under this timer's monitor (with an exchange where it expires), read racily by
+    /// every attempt.
+    /// </summary>
+    public long Deadline;
+
     /// <inheritdoc/>
-    protected override void Deliver(long lateness) => descriptor.ExpireDeadline(mode);
+    protected override void Deliver(long lateness) => descriptor.ExpireDeadline(this, mode);
 }

@@ -2,6 +2,7 @@
 
 using System;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -36,7 +37,7 @@ public sealed class Dialer
     /// Called with the network, the address and a view of the new socket before it binds or
     /// connects (Go's <c>Control</c>), to set options the dialer does not name.
     /// </summary>
-    public Action<string, string, System.Net.Sockets.Socket>? Control { get; set; }
+    public Action<string, string, RawSocket>? Control { get; set; }
 
     /// <summary>
     /// Connects to <paramref name="address"/> on <paramref name="network"/> (Go's <c>Dial</c>):
@@ -49,6 +50,7 @@ public sealed class Dialer
     /// <returns>The connection.</returns>
     /// <exception cref="ArgumentException">An unknown network or a malformed address.</exception>
     /// <exception cref="NetOperationException">The connection failed (refused, unreachable), or the timeout or deadline passed (<see cref="NetOperationException.IsTimeout"/>).</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Conn> DialAsync(string network, string address, CancellationToken cancellationToken = default)
     {
         NetworkKind kind = NetworkKinds.Parse(network, "dial");
@@ -168,7 +170,7 @@ public sealed class Dialer
                 socket.ConfigureTcp(KeepAlive, "dial");
             }
 
-            SocketControl.Run(Control, socket, network, address);
+            Control?.Invoke(network, address, new RawSocket(socket.Handle));
             if (LocalAddr is not null)
             {
                 socket.Bind(LocalAddr, "dial");

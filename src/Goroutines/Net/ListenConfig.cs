@@ -19,7 +19,7 @@ public sealed class ListenConfig
     /// Called with the network, the address and a view of each new socket before it binds (Go's
     /// <c>Control</c>), to set options the configuration does not name. An exception fails the listen.
     /// </summary>
-    public Action<string, string, Socket>? Control { get; set; }
+    public Action<string, string, RawSocket>? Control { get; set; }
 
     /// <summary>
     /// Listens for streams on <paramref name="address"/> (Go's <c>Listen</c>): <c>tcp</c>,
@@ -93,7 +93,7 @@ public sealed class ListenConfig
                 socket.SetOption(LinuxSockets.IPPROTO_IPV6, LinuxSockets.IPV6_V6ONLY, v6Only, "listen");
             }
 
-            SocketControl.Run(Control, socket, network, address);
+            Control?.Invoke(network, address, new RawSocket(socket.Handle));
             socket.Bind(endPoint, "listen");
             return socket;
         }

@@ -4,6 +4,7 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -62,6 +63,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (the accept then throws <see cref="OperationCanceledException"/>).</param>
     /// <returns>The accepted connection.</returns>
     /// <exception cref="NetOperationException">The listener was closed, its deadline passed, or the system refused (descriptor limit).</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Conn> AcceptAsync(CancellationToken cancellationToken = default) =>
         Configure(await _socket.AcceptAsync(cancellationToken).ConfigureAwait(true));
 

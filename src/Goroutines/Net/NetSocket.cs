@@ -9,8 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Scheduling;
-
-using Mutex = Goroutines.Sync.Mutex;
+using Goroutines.Sync;
 
 namespace Goroutines.Net;
 
@@ -21,7 +20,10 @@ namespace Goroutines.Net;
 //            block the thread (the synchronous forms), then attempt again.
 // Each direction is serialized by a lock (Go's fdMutex read and write locks): two
 // goroutines may read and write one socket at the same time, as Go allows, and a
-// write of several calls is never interleaved with another.
+// write of several calls is never interleaved with another. The lock is a count of
+// holders and waiters: the first in takes it with one increment, the others park on
+// a semaphore created at the first contention, and a leaving holder that finds the
+// count still above zero releases one of them (a permit kept if it has not parked yet).
 //
 // Readiness we already know (as tokio does, and Go does not): after a stream read that
 // returned less than asked, the socket's queue is empty, so the next read parks first
@@ -35,7 +37,7 @@ namespace Goroutines.Net;
 // flight (each holds a reference to the handle) have returned.
 //
 // Invariants:
-// - _readDrained is touched only under _readLock.
+// - _readDrained is touched only under the read lock.
 // - Every call on the descriptor goes through _handle (its reference count).
 internal sealed class NetSocket
 {
@@ -48,8 +50,12 @@ internal sealed class NetSocket
     private readonly SafeHandle _handle;
     private readonly PollDescriptor _poll;
     private readonly Socket? _wrapped;
-    private readonly Mutex _readLock = new();
-    private readonly Mutex _writeLock = new();
+    // Each direction's lock (Go's fdMutex read and write locks), a count of holders and waiters
+    // with a semaphore created at the first contention: an uncontended socket pays two ints.
+    private int _readHolders;
+    private int _writeHolders;
+    private RuntimeSemaphore? _readWaiters;
+    private RuntimeSemaphore? _writeWaiters;
     private EndPoint? _local;
     private EndPoint? _remote;
     private bool _readDrained;
@@ -165,14 +171,12 @@ internal sealed class NetSocket
     /// <summary>Binds to <paramref name="address"/>.</summary>
     public unsafe void Bind(EndPoint address, string operation)
     {
-        SocketAddress native = SocketAddresses.Encode(address);
-        fixed (byte* bytes = native.Buffer.Span)
+        byte* bytes = stackalloc byte[SocketAddresses.MaxSize];
+        int length = SocketAddresses.Write(address, new Span<byte>(bytes, SocketAddresses.MaxSize));
+        if (LinuxSockets.Bind(_handle, bytes, length) != 0)
         {
-            if (LinuxSockets.Bind(_handle, bytes, native.Size) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                throw new NetOperationException(operation, Kind.Name(), null, address, SystemErrors.Of("bind", errno));
-            }
+            int errno = Marshal.GetLastPInvokeError();
+            throw new NetOperationException(operation, Kind.Name(), null, address, SystemErrors.Of("bind", errno));
         }
 
         _local = null; // a port 0 or a wildcard: read the real one when asked
@@ -201,44 +205,46 @@ internal sealed class NetSocket
 
     /// <summary>Connects to <paramref name="remote"/>, parking until the handshake completes.</summary>
     /// <remarks>Go: netFD.connect.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken)
     {
-        SocketAddress native = SocketAddresses.Encode(remote);
         _remote = remote;
-        int errno = StartConnect(native);
+        int errno = StartConnect(remote);
         while (errno != 0)
         {
             await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
             errno = FinishConnect();
         }
+
+        _remote = null; // read again when asked: an idle connection keeps no endpoint nobody asked for
     }
 
     /// <summary>The blocking form of <see cref="ConnectAsync"/>.</summary>
     public void Connect(EndPoint remote)
     {
-        SocketAddress native = SocketAddresses.Encode(remote);
         _remote = remote;
-        int errno = StartConnect(native);
+        int errno = StartConnect(remote);
         while (errno != 0)
         {
             _poll.Wait(PollMode.Write);
             errno = FinishConnect();
         }
+
+        _remote = null; // read again when asked
     }
 
     // Returns 0 when connected, else EINPROGRESS (wait for writability, then FinishConnect).
-    private unsafe int StartConnect(SocketAddress native)
+    private unsafe int StartConnect(EndPoint remote)
     {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        int length = SocketAddresses.Write(remote, new Span<byte>(address, SocketAddresses.MaxSize));
         while (true)
         {
             ThrowIfError("dial", PollMode.Write);
             int errno = 0;
-            fixed (byte* bytes = native.Buffer.Span)
+            if (LinuxSockets.Connect(_handle, address, length) != 0)
             {
-                if (LinuxSockets.Connect(_handle, bytes, native.Size) != 0)
-                {
-                    errno = Marshal.GetLastPInvokeError();
-                }
+                errno = Marshal.GetLastPInvokeError();
             }
 
             switch (errno)
@@ -287,9 +293,10 @@ internal sealed class NetSocket
 
     /// <summary>Accepts a connection, parking until one arrives.</summary>
     /// <remarks>Go: netFD.accept.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<NetSocket> AcceptAsync(CancellationToken cancellationToken)
     {
-        await LockAsync(_readLock).ConfigureAwait(true);
+        await EnterAsync(PollMode.Read).ConfigureAwait(true);
         try
         {
             while (true)
@@ -305,14 +312,14 @@ internal sealed class NetSocket
         }
         finally
         {
-            _readLock.Unlock();
+            Exit(PollMode.Read);
         }
     }
 
     /// <summary>The blocking form of <see cref="AcceptAsync"/>.</summary>
     public NetSocket Accept()
     {
-        using (_readLock.Lock())
+        using (Enter(PollMode.Read))
         {
             while (true)
             {
@@ -329,16 +336,16 @@ internal sealed class NetSocket
 
     private unsafe NetSocket? TryAccept()
     {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
         while (true)
         {
             _poll.Reset(PollMode.Read);
             ThrowIfError("accept", PollMode.Read);
-            int length = SocketAddresses.MaxSize;
             int descriptor;
             try
             {
-                descriptor = LinuxSockets.Accept4(_handle, address, &length, LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC);
+                // The peer's address is read when asked for (RemoteAddress): a server that never
+                // asks keeps no endpoint per connection.
+                descriptor = LinuxSockets.Accept4(_handle, null, null, LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC);
             }
             catch (ObjectDisposedException)
             {
@@ -348,7 +355,6 @@ internal sealed class NetSocket
             if (descriptor >= 0)
             {
                 NetSocket accepted = Register(new SocketHandle(descriptor), Kind, null, "accept", LocalAddress);
-                accepted._remote = SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length));
                 if (LocalAddress is IPEndPoint { Address: var bound } local && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
                 {
                     accepted._local = local; // the listener's own address: no getsockname
@@ -378,7 +384,7 @@ internal sealed class NetSocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        await LockAsync(_readLock).ConfigureAwait(true);
+        await EnterAsync(PollMode.Read).ConfigureAwait(true);
         try
         {
             if (_readDrained)
@@ -401,14 +407,14 @@ internal sealed class NetSocket
         }
         finally
         {
-            _readLock.Unlock();
+            Exit(PollMode.Read);
         }
     }
 
     /// <summary>The blocking form of <see cref="ReadAsync"/>.</summary>
     public int Read(Span<byte> buffer)
     {
-        using (_readLock.Lock())
+        using (Enter(PollMode.Read))
         {
             if (_readDrained)
             {
@@ -481,7 +487,7 @@ internal sealed class NetSocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        await LockAsync(_writeLock).ConfigureAwait(true);
+        await EnterAsync(PollMode.Write).ConfigureAwait(true);
         try
         {
             int written = 0;
@@ -500,14 +506,14 @@ internal sealed class NetSocket
         }
         finally
         {
-            _writeLock.Unlock();
+            Exit(PollMode.Write);
         }
     }
 
     /// <summary>The blocking form of <see cref="WriteAsync"/>.</summary>
     public void Write(ReadOnlySpan<byte> buffer)
     {
-        using (_writeLock.Lock())
+        using (Enter(PollMode.Write))
         {
             int written = 0;
             do
@@ -570,7 +576,7 @@ internal sealed class NetSocket
     /// <remarks>Go: netFD.readFrom.</remarks>
     public async ValueTask<(int Count, EndPoint? From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        await LockAsync(_readLock).ConfigureAwait(true);
+        await EnterAsync(PollMode.Read).ConfigureAwait(true);
         try
         {
             while (true)
@@ -586,14 +592,14 @@ internal sealed class NetSocket
         }
         finally
         {
-            _readLock.Unlock();
+            Exit(PollMode.Read);
         }
     }
 
     /// <summary>The blocking form of <see cref="ReceiveFromAsync"/>.</summary>
     public (int Count, EndPoint? From) ReceiveFrom(Span<byte> buffer)
     {
-        using (_readLock.Lock())
+        using (Enter(PollMode.Read))
         {
             while (true)
             {
@@ -651,13 +657,12 @@ internal sealed class NetSocket
     /// <remarks>Go: netFD.writeTo.</remarks>
     public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, EndPoint to, CancellationToken cancellationToken)
     {
-        SocketAddress native = SocketAddresses.Encode(to);
-        await LockAsync(_writeLock).ConfigureAwait(true);
+        await EnterAsync(PollMode.Write).ConfigureAwait(true);
         try
         {
             while (true)
             {
-                int sent = TrySendTo(buffer.Span, native, to);
+                int sent = TrySendTo(buffer.Span, to);
                 if (sent >= 0)
                 {
                     return sent;
@@ -668,19 +673,18 @@ internal sealed class NetSocket
         }
         finally
         {
-            _writeLock.Unlock();
+            Exit(PollMode.Write);
         }
     }
 
     /// <summary>The blocking form of <see cref="SendToAsync"/>.</summary>
     public int SendTo(ReadOnlySpan<byte> buffer, EndPoint to)
     {
-        SocketAddress native = SocketAddresses.Encode(to);
-        using (_writeLock.Lock())
+        using (Enter(PollMode.Write))
         {
             while (true)
             {
-                int sent = TrySendTo(buffer, native, to);
+                int sent = TrySendTo(buffer, to);
                 if (sent >= 0)
                 {
                     return sent;
@@ -691,8 +695,10 @@ internal sealed class NetSocket
         }
     }
 
-    private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, SocketAddress native, EndPoint to)
+    private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, EndPoint to)
     {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        int length = SocketAddresses.Write(to, new Span<byte>(address, SocketAddresses.MaxSize));
         while (true)
         {
             _poll.Reset(PollMode.Write);
@@ -707,9 +713,8 @@ internal sealed class NetSocket
             try
             {
                 fixed (byte* bytes = buffer)
-                fixed (byte* address = native.Buffer.Span)
                 {
-                    sent = LinuxSockets.SendTo(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL, address, native.Size);
+                    sent = LinuxSockets.SendTo(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL, address, length);
                 }
             }
             catch (ObjectDisposedException)
@@ -754,7 +759,13 @@ internal sealed class NetSocket
     /// <remarks>Go: netFD.Close.</remarks>
     public void Close()
     {
-        _local ??= _handle.IsClosed ? null : ReadAddress(peer: false); // error messages after the close still name it
+        if (!_handle.IsClosed)
+        {
+            // Error messages after the close still name the ends.
+            _local ??= ReadAddress(peer: false);
+            _remote ??= Kind.IsStream() ? ReadAddress(peer: true) : null;
+        }
+
         if (!_poll.Close())
         {
             return;
@@ -773,15 +784,40 @@ internal sealed class NetSocket
 
     // ------------------------------------------------------------------ helpers
 
-    private static ValueTask LockAsync(Mutex mutex)
+    // Takes a direction's lock, parking behind its holder if it has one.
+    private ValueTask EnterAsync(PollMode mode)
     {
-        if (mutex.TryLock())
+        ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
+        return Interlocked.Increment(ref holders) == 1
+            ? default
+            : RuntimeSemaphore.Ensure(ref mode == PollMode.Read ? ref _readWaiters : ref _writeWaiters).AcquireAsync(WaitReason.SyncSemaphoreAcquire);
+    }
+
+    // The blocking form of EnterAsync; the returned scope leaves the lock.
+    private DirectionScope Enter(PollMode mode)
+    {
+        ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
+        if (Interlocked.Increment(ref holders) != 1)
         {
-            return default;
+            RuntimeSemaphore.Ensure(ref mode == PollMode.Read ? ref _readWaiters : ref _writeWaiters).Acquire();
         }
 
-        ValueTask<Sync.MutexScope> wait = mutex.LockAsync();
-        return wait.IsCompletedSuccessfully ? default : new ValueTask(wait.AsTask());
+        return new DirectionScope(this, mode);
+    }
+
+    // Leaves a direction's lock, handing it to the next waiter if there is one.
+    private void Exit(PollMode mode)
+    {
+        ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
+        if (Interlocked.Decrement(ref holders) > 0)
+        {
+            RuntimeSemaphore.Ensure(ref mode == PollMode.Read ? ref _readWaiters : ref _writeWaiters).Release();
+        }
+    }
+
+    private readonly struct DirectionScope(NetSocket socket, PollMode mode) : IDisposable
+    {
+        public void Dispose() => socket.Exit(mode);
     }
 
     // Parks until the direction may be ready; with a cancelable token, a cancel wakes it and throws.

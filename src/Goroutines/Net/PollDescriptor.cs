@@ -26,9 +26,10 @@ namespace Goroutines.Net;
 // deadline's store followed by their read of the slot: both sides use full fences,
 // so either the waiter sees the error or the waker sees the waiter.
 //
-// A deadline is 0 (none), -1 (expired) or a positive timestamp of the runtime's clock, with a
-// runtime timer (DeadlineTimer) per direction, allocated at the first deadline: it
-// lives in the processors' timer heaps, not a .NET timer. A direction's deadline and
+// A deadline is 0 (none), -1 (expired) or a positive timestamp of the runtime's clock, kept
+// in the direction's runtime timer (DeadlineTimer), allocated at the first deadline (a
+// socket that never has one pays a null reference): it lives in the processors' timer
+// heaps, not a .NET timer. A direction's deadline and
 // its timer change only under the timer's monitor, which is also where the timer
 // fires, so a firing for a deadline moved meanwhile is stale (StoppableTimer's
 // generation) and an extended deadline is never expired by its old timer.
@@ -47,10 +48,7 @@ internal sealed class PollDescriptor
     private object? _readSlot;
     private object? _writeSlot;
 
-    // 0 none, -1 expired, else the clock timestamp it expires at. Written under the direction's
-    // timer monitor (or with an exchange where it expires), read racily by every attempt.
-    private long _readDeadline;
-    private long _writeDeadline;
+    // Each direction's deadline lives in its timer, created by the first deadline set.
     private DeadlineTimer? _readTimer;
     private DeadlineTimer? _writeTimer;
 
@@ -101,7 +99,8 @@ internal sealed class PollDescriptor
             return PollError.Closing;
         }
 
-        return Volatile.Read(ref Deadline(mode)) < 0 ? PollError.Timeout : PollError.None;
+        DeadlineTimer? timer = mode == PollMode.Read ? _readTimer : _writeTimer;
+        return timer is not null && Volatile.Read(ref timer.Deadline) < 0 ? PollError.Timeout : PollError.None;
     }
 
     /// <summary>
@@ -190,14 +189,12 @@ internal sealed class PollDescriptor
     /// <remarks>Go: poll_runtime_pollSetDeadline.</remarks>
     public void SetDeadline(PollMode mode, long? when)
     {
-        ref long deadline = ref Deadline(mode);
         ref DeadlineTimer? timerSlot = ref mode == PollMode.Read ? ref _readTimer : ref _writeTimer;
         DeadlineTimer? timer = Volatile.Read(ref timerSlot);
         if (timer is null)
         {
             if (when is null)
             {
-                Volatile.Write(ref deadline, 0);
                 return;
             }
 
@@ -211,17 +208,17 @@ internal sealed class PollDescriptor
             if (when is not { } at)
             {
                 timer.Stop();
-                Volatile.Write(ref deadline, 0);
+                Volatile.Write(ref timer.Deadline, 0);
             }
             else if (at <= scheduler.Now())
             {
                 timer.Stop();
-                Interlocked.Exchange(ref deadline, -1); // full fence before Interrupt reads the slot
+                Interlocked.Exchange(ref timer.Deadline, -1); // full fence before Interrupt reads the slot
                 expired = true;
             }
             else
             {
-                Volatile.Write(ref deadline, at);
+                Volatile.Write(ref timer.Deadline, at);
                 timer.Reset(at, 0);
             }
         }
@@ -233,9 +230,9 @@ internal sealed class PollDescriptor
     }
 
     /// <summary>The direction's timer fired for its current deadline (under the timer's monitor).</summary>
-    internal void ExpireDeadline(PollMode mode)
+    internal void ExpireDeadline(DeadlineTimer timer, PollMode mode)
     {
-        Interlocked.Exchange(ref Deadline(mode), -1); // full fence before WakeForError reads the slot
+        Interlocked.Exchange(ref timer.Deadline, -1); // full fence before Interrupt reads the slot
         Interrupt(mode);
     }
 
@@ -265,6 +262,4 @@ internal sealed class PollDescriptor
     public void ReleaseRegistration() => _poller.ReleaseSlot(this);
 
     private ref object? Slot(PollMode mode) => ref mode == PollMode.Read ? ref _readSlot : ref _writeSlot;
-
-    private ref long Deadline(PollMode mode) => ref mode == PollMode.Read ? ref _readDeadline : ref _writeDeadline;
 }

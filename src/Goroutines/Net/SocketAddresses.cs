@@ -9,17 +9,43 @@ using System.Text;
 namespace Goroutines.Net;
 
 /// <summary>
-/// Conversions between endpoints and the kernel's <c>sockaddr</c> bytes. Encoding uses
-/// <see cref="EndPoint.Serialize"/>, whose buffer is the platform's native <c>sockaddr</c>;
-/// decoding reads the few fields directly, allocating only the endpoint.
+/// Conversions between endpoints and the kernel's <c>sockaddr</c> bytes, written and read field
+/// by field for IP (no allocation but the decoded endpoint); other endpoints through
+/// <see cref="EndPoint.Serialize"/>, whose buffer is the platform's native <c>sockaddr</c>.
 /// </summary>
 internal static class SocketAddresses
 {
     /// <summary>Room for any address the runtime decodes (sizeof(struct sockaddr_storage)).</summary>
     public const int MaxSize = 128;
 
-    /// <summary>The native bytes of <paramref name="endPoint"/>.</summary>
-    public static SocketAddress Encode(EndPoint endPoint) => endPoint.Serialize();
+    /// <summary>
+    /// Writes the native bytes of <paramref name="endPoint"/> into <paramref name="destination"/>
+    /// (at least <see cref="MaxSize"/> bytes) and returns their length; an IP endpoint without
+    /// allocating.
+    /// </summary>
+    public static int Write(EndPoint endPoint, Span<byte> destination)
+    {
+        if (endPoint is IPEndPoint ip)
+        {
+            destination[..28].Clear();
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)ip.Port);
+            if (ip.AddressFamily == AddressFamily.InterNetwork)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(destination, LinuxSockets.AF_INET);
+                ip.Address.TryWriteBytes(destination.Slice(4, 4), out _);
+                return 16;
+            }
+
+            BinaryPrimitives.WriteUInt16LittleEndian(destination, LinuxSockets.AF_INET6);
+            ip.Address.TryWriteBytes(destination.Slice(8, 16), out _);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], (uint)ip.Address.ScopeId);
+            return 28;
+        }
+
+        SocketAddress native = endPoint.Serialize();
+        native.Buffer.Span[..native.Size].CopyTo(destination);
+        return native.Size;
+    }
 
     /// <summary>
     /// The endpoint of a native address, IPv4-mapped IPv6 addresses as IPv4 (as Go reports
