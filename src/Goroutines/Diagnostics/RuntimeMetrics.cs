@@ -31,6 +31,7 @@ namespace Goroutines.Diagnostics;
 //   goroutines.preemptions   counter  {preemption}
 //   goroutines.handoffs      counter  {handoff}
 //   goroutines.channel.parks counter  {park}
+//   goroutines.io.waiting    up-down  {goroutine}  (parked in the netpoller: the poller's own count)
 //
 // How the goroutine states are computed without a registry of goroutines: runnable is
 // the run queues' lengths (global plus local, runNext included); running and syscall
@@ -84,6 +85,8 @@ internal sealed class RuntimeMetrics
             "Processors handed to another thread because their own was stuck in user code or a blocking region.");
         Meter.CreateObservableCounter("goroutines.channel.parks", ObserveChannelParks, "{park}",
             "Goroutines that parked on a channel operation or a select.");
+        Meter.CreateObservableUpDownCounter("goroutines.io.waiting", () => (long)_scheduler.IOWaiterCount, "{goroutine}",
+            "Goroutines parked in the netpoller, waiting for a socket to be ready (wait reason IO wait).");
     }
 
     /// <summary>The "Goroutines" meter.</summary>

@@ -26,7 +26,7 @@ public sealed class RuntimeMetricsTests : RuntimeTest
         string[] expected =
         [
             "goroutines.count", "goroutines.runnable", "goroutines.threads", "goroutines.timers", "goroutines.spawned",
-            "goroutines.steals", "goroutines.preemptions", "goroutines.handoffs", "goroutines.channel.parks",
+            "goroutines.steals", "goroutines.preemptions", "goroutines.handoffs", "goroutines.channel.parks", "goroutines.io.waiting",
         ];
         foreach (string name in expected)
         {
