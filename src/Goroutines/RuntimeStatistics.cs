@@ -40,4 +40,7 @@ public readonly record struct RuntimeStatistics
 
     /// <summary>Processors handed to another thread because their own was stuck, since start.</summary>
     public long Handoffs { get; init; }
+
+    /// <summary>Goroutines parked in the netpoller, waiting for a socket (wait reason <c>IO wait</c>).</summary>
+    public int IOWaiting { get; init; }
 }

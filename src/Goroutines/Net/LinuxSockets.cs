@@ -74,6 +74,15 @@ internal static unsafe partial class LinuxSockets
     /// <summary>The byte offset of the event's 64-bit data in a <c>struct epoll_event</c>.</summary>
     public static readonly int EpollDataOffset = EpollEventSize == 12 ? 4 : 8;
 
+    // getrlimit(2).
+    public const int RLIMIT_NOFILE = 7;
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetResourceLimit(int resource, out ResourceLimit limit);
+
+    [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int SetResourceLimit(int resource, in ResourceLimit limit);
+
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 
@@ -140,5 +149,16 @@ internal static unsafe partial class LinuxSockets
         int errno = GetSocketOption(socket, level, name, &result, &length) == 0 ? 0 : Marshal.GetLastPInvokeError();
         value = result;
         return errno;
+    }
+
+    /// <summary>A <c>struct rlimit</c>: the soft and the hard limit.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ResourceLimit
+    {
+        /// <summary>The soft limit, the one in force.</summary>
+        public ulong Current;
+
+        /// <summary>The hard limit, the ceiling of the soft one.</summary>
+        public ulong Maximum;
     }
 }

@@ -72,10 +72,15 @@ internal sealed unsafe class NetPoller
         _epoll = epoll;
     }
 
-    /// <summary>Creates the process's epoll instance.</summary>
+    /// <summary>
+    /// Creates the process's epoll instance, and raises the soft limit of open descriptors to the
+    /// hard one, as Go 1.19+ does at start-up: a server of many connections should not fail at the
+    /// historical 1,024 when the system allows more.
+    /// </summary>
     /// <exception cref="SocketException">The kernel refused (descriptor limit).</exception>
     public static NetPoller Create()
     {
+        RaiseOpenFileLimit();
         int epoll = LinuxSockets.EpollCreate(LinuxSockets.EPOLL_CLOEXEC);
         if (epoll < 0)
         {
@@ -83,6 +88,16 @@ internal sealed unsafe class NetPoller
         }
 
         return new NetPoller(epoll);
+    }
+
+    // Best effort, as Go's: a limit that cannot be read or raised stays as it is.
+    private static void RaiseOpenFileLimit()
+    {
+        if (LinuxSockets.GetResourceLimit(LinuxSockets.RLIMIT_NOFILE, out LinuxSockets.ResourceLimit limit) == 0 && limit.Current < limit.Maximum)
+        {
+            var raised = new LinuxSockets.ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum };
+            _ = LinuxSockets.SetResourceLimit(LinuxSockets.RLIMIT_NOFILE, in raised);
+        }
     }
 
     /// <summary>Goroutines parked waiting for a socket now.</summary>

@@ -139,6 +139,7 @@ internal sealed partial class Scheduler
             Steals = steals,
             Preemptions = preemptions,
             Handoffs = Handoffs,
+            IOWaiting = IOWaiterCount,
         };
     }
 }
