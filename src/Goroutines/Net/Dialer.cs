@@ -54,7 +54,7 @@ public sealed class Dialer
     public async ValueTask<Conn> DialAsync(string network, string address, CancellationToken cancellationToken = default)
     {
         NetworkKind kind = NetworkKinds.Parse(network, "dial");
-        long? deadline = DialDeadline(null);
+        long? deadline = DialDeadline();
         EndPoint[] targets = await AddressResolver.ResolveAsync(kind, address, "dial", listening: false, cancellationToken).ConfigureAwait(true);
         NetOperationException? first = null;
         foreach (EndPoint target in targets)
@@ -122,7 +122,7 @@ public sealed class Dialer
     public Conn Dial(string network, string address)
     {
         NetworkKind kind = NetworkKinds.Parse(network, "dial");
-        long? deadline = DialDeadline(null);
+        long? deadline = DialDeadline();
         EndPoint[] targets = AddressResolver.Resolve(kind, address, "dial", listening: false);
         NetOperationException? first = null;
         foreach (EndPoint target in targets)
@@ -153,10 +153,10 @@ public sealed class Dialer
     }
 
     // The earliest of the timeout and the deadline, on the runtime's clock; null for none.
-    private long? DialDeadline(long? other)
+    private long? DialDeadline()
     {
         long? byTimeout = Timeout > TimeSpan.Zero ? Scheduling.Scheduler.Instance.DeadlineAfter(Timeout) : null;
-        return Deadlines.Earlier(Deadlines.Earlier(byTimeout, Deadlines.ToClock(Deadline)), other);
+        return Deadlines.Earlier(byTimeout, Deadlines.ToClock(Deadline));
     }
 
     private NetSocket Open(NetworkKind kind, EndPoint target, string network, string address, long? deadline)

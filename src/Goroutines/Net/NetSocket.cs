@@ -37,9 +37,9 @@ namespace Goroutines.Net;
 // flight (each holds a reference to the handle) have returned.
 //
 // Invariants:
-// - _readDrained is touched only under the read lock.
+// - _readDrained is touched only under the read lock, _lastSendBlocked under the write lock.
 // - Every call on the descriptor goes through _handle (its reference count).
-internal sealed class NetSocket
+internal sealed partial class NetSocket
 {
     private static readonly Action<object?> s_interruptRead = static s => ((PollDescriptor)s!).Interrupt(PollMode.Read);
     private static readonly Action<object?> s_interruptWrite = static s => ((PollDescriptor)s!).Interrupt(PollMode.Write);
@@ -59,6 +59,7 @@ internal sealed class NetSocket
     private EndPoint? _local;
     private EndPoint? _remote;
     private bool _readDrained;
+    private bool _lastSendBlocked;
 
     private NetSocket(SafeHandle handle, PollDescriptor poll, NetworkKind kind, Socket? wrapped)
     {
@@ -380,11 +381,59 @@ internal sealed class NetSocket
     // ------------------------------------------------------------------ read
 
     /// <summary>Reads into <paramref name="buffer"/>: the bytes read, 0 at the end of the stream.</summary>
-    /// <remarks>Go: netFD.Read.</remarks>
+    /// <remarks>
+    /// The common case takes no async state machine: the lock is free, the call is made at once,
+    /// and a read that must wait parks on a pooled <see cref="ReadWaiter"/>, which makes the call
+    /// again on the goroutine when readied (NetSocket.ReadWaiter.cs). With a cancelable token, or
+    /// behind another reader, the general path. Go: netFD.Read.
+    /// </remarks>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled || Interlocked.CompareExchange(ref _readHolders, 1, 0) != 0)
+        {
+            return ReadGeneralAsync(buffer, cancellationToken);
+        }
+
+        bool handedOver = false;
+        try
+        {
+            if (_readDrained)
+            {
+                _readDrained = false;
+                ThrowIfError("read", PollMode.Read);
+            }
+            else
+            {
+                nint read = TryReceive(buffer.Span);
+                if (read >= 0)
+                {
+                    return new ValueTask<int>((int)read);
+                }
+            }
+
+            ReadWaiter waiter = ReadWaiter.Rent();
+            handedOver = waiter.TryPark(this, buffer);
+            return handedOver ? waiter.AsValueTask() : waiter.TakeOutcome();
+        }
+        catch (NetOperationException e)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                Exit(PollMode.Read);
+            }
+        }
+    }
+
+    // The read as an async method: for a cancelable token, or to wait for the lock.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask<int> ReadGeneralAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         await EnterAsync(PollMode.Read).ConfigureAwait(true);
+
         try
         {
             if (_readDrained)
@@ -483,14 +532,49 @@ internal sealed class NetSocket
     // ------------------------------------------------------------------ write
 
     /// <summary>Writes all of <paramref name="buffer"/> (a stream), or sends it as one datagram.</summary>
-    /// <remarks>Go: netFD.Write.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The common case, a free lock and room in the send buffer, completes without an async state
+    /// machine; a write that must wait for room goes on in one, holding the lock. Go: netFD.Write.
+    /// </remarks>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        await EnterAsync(PollMode.Write).ConfigureAwait(true);
+        if (Interlocked.CompareExchange(ref _writeHolders, 1, 0) != 0)
+        {
+            return WriteGeneralAsync(buffer, 0, locked: false, cancellationToken);
+        }
+
+        int written;
         try
         {
-            int written = 0;
+            written = SendWithoutWaiting(buffer.Span);
+        }
+        catch (NetOperationException e)
+        {
+            Exit(PollMode.Write);
+            return ValueTask.FromException(e);
+        }
+
+        if (written == buffer.Length && (written > 0 || !_lastSendBlocked))
+        {
+            Exit(PollMode.Write);
+            return default;
+        }
+
+        return WriteGeneralAsync(buffer, written, locked: true, cancellationToken);
+    }
+
+    // The rest of a write as an async method, from byte written on: waits for room as often as it
+    // takes. Takes the lock first unless the caller holds it; leaves it at the end.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteGeneralAsync(ReadOnlyMemory<byte> buffer, int written, bool locked, CancellationToken cancellationToken)
+    {
+        if (!locked)
+        {
+            await EnterAsync(PollMode.Write).ConfigureAwait(true);
+        }
+
+        try
+        {
             do
             {
                 nint sent = TrySend(buffer.Span[written..]);
@@ -508,6 +592,26 @@ internal sealed class NetSocket
         {
             Exit(PollMode.Write);
         }
+    }
+
+    // Sends as much of buffer as the socket takes now; notes in _lastSendBlocked whether it stopped
+    // for lack of room. Under the write lock.
+    private int SendWithoutWaiting(ReadOnlySpan<byte> buffer)
+    {
+        int written = 0;
+        do
+        {
+            nint sent = TrySend(buffer[written..]);
+            _lastSendBlocked = sent < 0;
+            if (_lastSendBlocked)
+            {
+                break;
+            }
+
+            written += (int)sent;
+        }
+        while (written < buffer.Length);
+        return written;
     }
 
     /// <summary>The blocking form of <see cref="WriteAsync"/>.</summary>

@@ -12,7 +12,8 @@ namespace Goroutines.Net;
 // direction (read, write), one slot and one deadline.
 //
 // A slot is null (nothing known), Ready (an edge arrived since the last attempt), or
-// the parked goroutine's waiter. The protocol, as Go's netpollblock/netpollunblock:
+// the parked goroutine's waiter (a SignalWaiter, or a read's own ReadWaiter). The
+// protocol, as Go's netpollblock/netpollunblock:
 //   Attempt:  Reset clears Ready, CheckError fails on a close or an expired deadline,
 //             then the non-blocking system call runs. EAGAIN: WaitAsync.
 //   WaitAsync: Ready already there: return at once (the next attempt clears it).
@@ -44,7 +45,7 @@ internal sealed class PollDescriptor
 
     private readonly NetPoller _poller;
 
-    // null, s_ready or the parked SignalWaiter; see the header.
+    // null, s_ready or the parked waiter; see the header.
     private object? _readSlot;
     private object? _writeSlot;
 
@@ -121,33 +122,48 @@ internal sealed class PollDescriptor
     /// </summary>
     public void Wait(PollMode mode) => TryPublishWaiter(mode)?.Block();
 
-    // Publishes a waiter in the slot and returns it, or returns null when the caller must retry at once.
+    // Publishes a pooled signal waiter in the slot and returns it, or returns null when the caller must retry at once.
     private SignalWaiter? TryPublishWaiter(PollMode mode)
     {
-        ref object? slot = ref Slot(mode);
-        if (Volatile.Read(ref slot) is not null)
+        if (Volatile.Read(ref Slot(mode)) is not null)
         {
             return null; // an edge arrived since the attempt
         }
 
         SignalWaiter waiter = SignalWaiter.Rent();
+        if (TryPark(waiter, mode))
+        {
+            return waiter;
+        }
+
+        waiter.Discard();
+        return null;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="waiter"/> in the slot of <paramref name="mode"/>: true when it is
+    /// parked there (an edge, a close or a deadline will ready it), false when the caller must
+    /// attempt again at once (an edge arrived since its attempt, or an error is pending).
+    /// </summary>
+    /// <remarks>Go: netpollblock.</remarks>
+    public bool TryPark(Waiter waiter, PollMode mode)
+    {
+        ref object? slot = ref Slot(mode);
         _poller.AddWaiter();
         if (Interlocked.CompareExchange(ref slot, waiter, null) is not null)
         {
             _poller.RemoveWaiter();
-            waiter.Discard();
-            return null;
+            return false;
         }
 
         // The CAS above is a full fence: either Close or the deadline sees the waiter, or this sees them.
         if (CheckError(mode) != PollError.None && Interlocked.CompareExchange(ref slot, null, waiter) == waiter)
         {
             _poller.RemoveWaiter();
-            waiter.Discard();
-            return null;
+            return false;
         }
 
-        return waiter;
+        return true;
     }
 
     /// <summary>An edge for <paramref name="mode"/>: readies its waiter, if any. The poller only.</summary>
@@ -160,7 +176,7 @@ internal sealed class PollDescriptor
             return;
         }
 
-        if (Interlocked.Exchange(ref slot, s_ready) is SignalWaiter waiter)
+        if (Interlocked.Exchange(ref slot, s_ready) is Waiter waiter)
         {
             _poller.RemoveWaiter();
             waiter.Ready();
@@ -174,7 +190,7 @@ internal sealed class PollDescriptor
     public void Interrupt(PollMode mode)
     {
         ref object? slot = ref Slot(mode);
-        if (Volatile.Read(ref slot) is SignalWaiter waiter && Interlocked.CompareExchange(ref slot, null, waiter) == waiter)
+        if (Volatile.Read(ref slot) is Waiter waiter && Interlocked.CompareExchange(ref slot, null, waiter) == waiter)
         {
             _poller.RemoveWaiter();
             waiter.Ready();

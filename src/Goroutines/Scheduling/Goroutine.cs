@@ -16,9 +16,9 @@ namespace Goroutines.Scheduling;
 // A goroutine is one sequential flow. Work reaches it from three places: its entry
 // function (the first step), the runtime readying it (a parked await's
 // continuation) and foreign completions posted to it as the synchronization context
-// of its steps (the netpoller's `injectglist`, for every kind of foreign
-// completion: an await of any .NET task captures the goroutine and posts back to
-// it). All three go through Enqueue, and a machine runs one work item per step, so
+// of its steps (an await of any .NET task captures the goroutine and posts back to
+// it; the runtime's own netpoller readies its waiters instead, Scheduler.NetPoll.cs).
+// All three go through Enqueue, and a machine runs one work item per step, so
 // nothing of one goroutine ever runs beside anything else of it.
 //
 // A Goroutine object is used once, never recycled: it is its own synchronization
@@ -217,7 +217,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// Hands <paramref name="item"/> (an <see cref="Action"/> or <see cref="IGoroutineWorkItem"/>)
     /// to the goroutine and makes it runnable if it was parked. Any thread.
     /// </summary>
-    /// <remarks>Go: goready, and the netpoller's injectglist for foreign posts.</remarks>
+    /// <remarks>Go: goready.</remarks>
     public void Enqueue(object item)
     {
         if (Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)

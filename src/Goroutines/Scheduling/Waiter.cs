@@ -38,7 +38,8 @@ internal abstract class Waiter : IGoroutineWorkItem
 {
     private static readonly Action<object?> s_completed = static _ => Debug.Fail("completed sentinel invoked");
     private static readonly Action<object?> s_setEvent = static s => ((ManualResetEventSlim)s!).Set();
-    private static readonly ContextCallback s_invokeContinuation = static s => ((Waiter)s!).InvokeContinuation();
+    private static readonly ContextCallback s_runReadied = static s => ((Waiter)s!).RunReadied();
+    private static readonly Action<Waiter> s_runOffRuntime = static w => w.RunOffRuntime();
 
     [ThreadStatic]
     private static ManualResetEventSlim? t_blockingEvent;
@@ -99,7 +100,7 @@ internal abstract class Waiter : IGoroutineWorkItem
     }
 
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
-    public void Execute() => InvokeContinuation();
+    public void Execute() => RunReadied();
 
     /// <summary>Records why the coming await parks; called when handing out the awaitable.</summary>
     protected void SetWaitReason(WaitReason reason) => _reason = reason;
@@ -190,7 +191,7 @@ internal abstract class Waiter : IGoroutineWorkItem
                 ThreadPool.QueueUserWorkItem(static s => ((Waiter)s!).RunOffRuntime(), this, preferLocal: false);
                 return;
             default:
-                ThreadPool.UnsafeQueueUserWorkItem(_continuation!, _continuationState, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(s_runOffRuntime, this, preferLocal: false);
                 return;
         }
     }
@@ -205,20 +206,30 @@ internal abstract class Waiter : IGoroutineWorkItem
         };
         if (flow is not null)
         {
-            ExecutionContext.Run(flow, s_invokeContinuation, this);
+            ExecutionContext.Run(flow, s_runReadied, this);
         }
         else
         {
-            InvokeContinuation();
+            RunReadied();
         }
     }
 
     // An awaiter outside the runtime with both a scheduling context and an execution context to flow.
     private sealed record ContextAndFlow(object Target, ExecutionContext Flow);
 
-    private void InvokeContinuation() => _continuation!(_continuationState);
+    /// <summary>
+    /// What a readied waiter does where its awaiter resumes (on the parked goroutine, or on the
+    /// awaiter's context off the runtime): run the continuation. A subclass may first finish its
+    /// operation there (NetSocket's reads retry their system call on the goroutine, and may park
+    /// again instead of continuing).
+    /// </summary>
+    protected virtual void RunReadied() => InvokeContinuation();
 
-    private void CheckToken(short token)
+    /// <summary>Runs the awaiter's continuation, on the calling thread.</summary>
+    protected void InvokeContinuation() => _continuation!(_continuationState);
+
+    /// <summary>Throws when <paramref name="token"/> is not the current rental's: an awaitable used after it completed.</summary>
+    protected void CheckToken(short token)
     {
         if (token != _version)
         {
