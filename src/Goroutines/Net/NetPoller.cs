@@ -23,9 +23,11 @@ namespace Goroutines.Net;
 //      blocks in epoll_wait instead, at most one at a time (_blockingPoll), and runs
 //      what it finds on a processor it takes (Go: netpoll(delay) in findRunnable);
 //   3. the system monitor, when nobody polled for 10 ms (Go: sysmon's netpoll).
-// Nobody has to interrupt the blocked machine: timers are the system monitor's
-// (Scheduler.Timers.cs) and new work wakes other machines, so Go's netpollBreak
-// (an eventfd) has nothing to do here.
+// The blocked machine is interrupted for one thing only: the last goroutine waiting
+// on I/O stopped waiting, so the machine should park as an idle one instead of
+// sitting in epoll_wait (Go's netpollBreak, an eventfd in the epoll set). Timers are
+// the system monitor's (Scheduler.Timers.cs) and new work wakes other machines, so
+// nothing else needs it.
 //
 // The kernel keeps only a 64-bit token per registration, not a managed reference, so
 // descriptors live in a table indexed by the token's low half; the high half is a
@@ -43,12 +45,22 @@ namespace Goroutines.Net;
 // - A registered descriptor is in _table at the index of its token until Unregister.
 // - _ioWaiters counts the waiters in descriptors' slots (PollDescriptor.cs).
 // - At most one thread blocks in epoll_wait (_blockingPoll); any number poll without waiting.
+// - No machine blocks in epoll_wait while _ioWaiters is 0 for long: the blocker re-checks
+//   the count after claiming _blockingPoll, and the waiter that takes it to 0 after that
+//   breaks the wait (a Dekker pair: both sides use full fences).
 internal sealed unsafe class NetPoller
 {
     // Events taken per epoll_wait (128, as Go's netpoll).
     private const int MaxEvents = 128;
 
+    // The epoll data of the break eventfd: an index no table reaches.
+    private const ulong BreakToken = ulong.MaxValue;
+
     private readonly int _epoll;
+    private readonly int _breakEvent;
+
+    // 1 between a break's write to the eventfd and the poll that reads it (Go: netpollWakeSig).
+    private int _breakPending;
 
     // The registration table; the array is replaced (grown) under _tableLock and read without it.
     private readonly Lock _tableLock = new();
@@ -67,9 +79,10 @@ internal sealed unsafe class NetPoller
     // Stopwatch timestamp of the last poll's end; the system monitor polls when it is 10 ms old.
     private long _lastPoll;
 
-    private NetPoller(int epoll)
+    private NetPoller(int epoll, int breakEvent)
     {
         _epoll = epoll;
+        _breakEvent = breakEvent;
     }
 
     /// <summary>
@@ -82,12 +95,16 @@ internal sealed unsafe class NetPoller
     {
         RaiseOpenFileLimit();
         int epoll = LinuxSockets.EpollCreate(LinuxSockets.EPOLL_CLOEXEC);
-        if (epoll < 0)
+        int breakEvent = epoll < 0 ? -1 : LinuxSockets.EventFd(0, LinuxSockets.EFD_NONBLOCK | LinuxSockets.EFD_CLOEXEC);
+        byte* epollEvent = stackalloc byte[16];
+        *(uint*)epollEvent = LinuxSockets.EPOLLIN;
+        *(ulong*)(epollEvent + LinuxSockets.EpollDataOffset) = BreakToken;
+        if (breakEvent < 0 || LinuxSockets.EpollControl(epoll, LinuxSockets.EPOLL_CTL_ADD, breakEvent, epollEvent) != 0)
         {
             throw new SocketException(Marshal.GetLastPInvokeError());
         }
 
-        return new NetPoller(epoll);
+        return new NetPoller(epoll, breakEvent);
     }
 
     // Best effort, as Go's: a limit that cannot be read or raised stays as it is.
@@ -112,8 +129,25 @@ internal sealed unsafe class NetPoller
     /// <summary>A waiter is about to be published in a slot.</summary>
     public void AddWaiter() => Interlocked.Increment(ref _ioWaiters.Value);
 
-    /// <summary>A waiter was taken out of a slot.</summary>
-    public void RemoveWaiter() => Interlocked.Decrement(ref _ioWaiters.Value);
+    /// <summary>A waiter was taken out of a slot; the last one out breaks a blocked epoll_wait.</summary>
+    public void RemoveWaiter()
+    {
+        // The decrement is a full fence: pairs with TryBeginBlockingPoll's claim and re-check.
+        if (Interlocked.Decrement(ref _ioWaiters.Value) == 0 && Volatile.Read(ref _blockingPoll) != 0)
+        {
+            Break();
+        }
+    }
+
+    // Wakes the machine blocked in epoll_wait (Go: netpollBreak). At most one write until a poll reads it.
+    private void Break()
+    {
+        if (Interlocked.CompareExchange(ref _breakPending, 1, 0) == 0)
+        {
+            ulong one = 1;
+            _ = LinuxSockets.WriteDescriptor(_breakEvent, (byte*)&one, sizeof(ulong));
+        }
+    }
 
     /// <summary>Registers <paramref name="socket"/> for edges in both directions; returns the errno (0 on success).</summary>
     /// <remarks>Go: netpollopen.</remarks>
@@ -200,10 +234,26 @@ internal sealed unsafe class NetPoller
     }
 
     /// <summary>
-    /// Claims the right to block in epoll_wait; false if another thread holds it.
-    /// Release it with <see cref="EndBlockingPoll"/>.
+    /// Claims the right to block in epoll_wait while goroutines wait on I/O; false if another
+    /// thread holds it or nobody waits. Release it with <see cref="EndBlockingPoll"/>.
     /// </summary>
-    public bool TryBeginBlockingPoll() => Volatile.Read(ref _blockingPoll) == 0 && Interlocked.CompareExchange(ref _blockingPoll, 1, 0) == 0;
+    public bool TryBeginBlockingPoll()
+    {
+        if (Volatile.Read(ref _blockingPoll) != 0 || Interlocked.CompareExchange(ref _blockingPoll, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        // The CAS is a full fence: a RemoveWaiter that took the count to 0 before it saw no
+        // blocker and broke nothing, so look again (the Dekker pair of the header).
+        if (WaiterCount == 0)
+        {
+            EndBlockingPoll();
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>Gives back the right taken by <see cref="TryBeginBlockingPoll"/>.</summary>
     public void EndBlockingPoll() => Volatile.Write(ref _blockingPoll, 0);
@@ -233,6 +283,14 @@ internal sealed unsafe class NetPoller
             byte* entry = events + (i * size);
             uint flags = *(uint*)entry;
             ulong token = *(ulong*)(entry + dataOffset);
+            if (token == BreakToken)
+            {
+                ulong drained;
+                _ = LinuxSockets.ReadDescriptor(_breakEvent, (byte*)&drained, sizeof(ulong));
+                Volatile.Write(ref _breakPending, 0);
+                continue;
+            }
+
             int index = (int)(uint)token;
             if ((uint)index >= (uint)table.Length)
             {
