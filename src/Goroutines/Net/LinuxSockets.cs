@@ -38,6 +38,7 @@ internal static unsafe partial class LinuxSockets
     public const int TCP_NODELAY = 1;
     public const int TCP_KEEPIDLE = 4;
     public const int TCP_KEEPINTVL = 5;
+    public const int TCP_INQ = 36;
     public const int IPV6_V6ONLY = 26;
 
     // shutdown(2), send(2).
@@ -100,6 +101,9 @@ internal static unsafe partial class LinuxSockets
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static partial nint Receive(SafeHandle socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint ReceiveMessage(SafeHandle socket, MessageHeader* message, int flags);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
@@ -173,5 +177,42 @@ internal static unsafe partial class LinuxSockets
 
         /// <summary>The hard limit, the ceiling of the soft one.</summary>
         public ulong Maximum;
+    }
+
+    /// <summary>A <c>struct iovec</c>: one buffer of a vectored call.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IOVector
+    {
+        /// <summary>The buffer.</summary>
+        public byte* Base;
+
+        /// <summary>Its length.</summary>
+        public nuint Length;
+    }
+
+    /// <summary>A <c>struct msghdr</c>, for <see cref="ReceiveMessage"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MessageHeader
+    {
+        /// <summary>The peer's address buffer (unused here).</summary>
+        public byte* Name;
+
+        /// <summary>Its length.</summary>
+        public int NameLength;
+
+        /// <summary>The data buffers.</summary>
+        public IOVector* Vectors;
+
+        /// <summary>How many.</summary>
+        public nuint VectorCount;
+
+        /// <summary>The ancillary data (control messages) buffer.</summary>
+        public byte* Control;
+
+        /// <summary>Its length; the kernel sets it to what it wrote.</summary>
+        public nuint ControlLength;
+
+        /// <summary>Flags the kernel returns.</summary>
+        public int Flags;
     }
 }

@@ -60,6 +60,7 @@ internal sealed partial class NetSocket
     private EndPoint? _remote;
     private bool _readDrained;
     private bool _lastSendBlocked;
+    private bool _reportsQueuedBytes;
 
     private NetSocket(SafeHandle handle, PollDescriptor poll, NetworkKind kind, Socket? wrapped)
     {
@@ -153,6 +154,9 @@ internal sealed partial class NetSocket
     {
         SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_NODELAY, 1, operation);
         SetKeepAlive(keepAlive, operation);
+
+        // Every read then says how many bytes it left queued (Linux 4.18+; best effort).
+        _reportsQueuedBytes = LinuxSockets.SetIntOption(_handle, LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_INQ, 1) == 0;
     }
 
     /// <summary>Keep-alive probes every <paramref name="period"/> (zero: 15 s, as Go; negative: off).</summary>
@@ -485,7 +489,29 @@ internal sealed partial class NetSocket
         }
     }
 
-    // One attempt: the bytes read, or -1 for EAGAIN. Under _readLock.
+    // recv through recvmsg, with the bytes left in the receive queue afterwards from the TCP_CM_INQ
+    // control message (-1 if none came).
+    private unsafe nint ReceiveReportingQueued(byte* bytes, int length, out int queued)
+    {
+        // A cmsghdr (length, level, type: 16 bytes on 64-bit systems) and its int, aligned.
+        const int ControlSize = 32;
+        byte* control = stackalloc byte[ControlSize];
+        var vector = new LinuxSockets.IOVector { Base = bytes, Length = (nuint)length };
+        var message = new LinuxSockets.MessageHeader { Vectors = &vector, VectorCount = 1, Control = control, ControlLength = ControlSize };
+        nint read = LinuxSockets.ReceiveMessage(_handle, &message, 0);
+        queued = -1;
+        int header = sizeof(nuint) + (2 * sizeof(int));
+        if (read >= 0 && message.ControlLength >= (nuint)(header + sizeof(int))
+            && *(int*)(control + sizeof(nuint)) == LinuxSockets.IPPROTO_TCP
+            && *(int*)(control + sizeof(nuint) + sizeof(int)) == LinuxSockets.TCP_INQ)
+        {
+            queued = *(int*)(control + ((header + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1)));
+        }
+
+        return read;
+    }
+
+    // One attempt: the bytes read, or -1 for EAGAIN. Under the read lock.
     private unsafe nint TryReceive(Span<byte> buffer)
     {
         while (true)
@@ -498,11 +524,14 @@ internal sealed partial class NetSocket
             }
 
             nint read;
+            int queued = -1;
             try
             {
                 fixed (byte* bytes = buffer)
                 {
-                    read = LinuxSockets.Receive(_handle, bytes, buffer.Length, 0);
+                    read = _reportsQueuedBytes
+                        ? ReceiveReportingQueued(bytes, buffer.Length, out queued)
+                        : LinuxSockets.Receive(_handle, bytes, buffer.Length, 0);
                 }
             }
             catch (ObjectDisposedException)
@@ -512,7 +541,8 @@ internal sealed partial class NetSocket
 
             if (read >= 0)
             {
-                _readDrained = read > 0 && read < buffer.Length && Kind.IsStream() && !_poll.IsReadClosed;
+                // Drained: less than asked, or the kernel said nothing is left (TCP_INQ).
+                _readDrained = read > 0 && (read < buffer.Length || queued == 0) && Kind.IsStream() && !_poll.IsReadClosed;
                 return read;
             }
 

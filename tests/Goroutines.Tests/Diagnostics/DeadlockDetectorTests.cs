@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Net;
 using Goroutines.Scheduling;
 using Goroutines.Sync;
 using Goroutines.Tests.TestSupport;
@@ -95,6 +96,12 @@ public sealed class DeadlockDetectorTests
     public async Task Main_GoroutineInBlockingRegion_NoFalseAlarm()
     {
         AssertRanToCompletion(await RunAsync(Scenarios.WaitForGoroutineInBlockingRegion));
+    }
+
+    [Fact]
+    public async Task Main_GoroutineParkedInTheNetpoller_NoFalseAlarm()
+    {
+        AssertRanToCompletion(await RunAsync(Scenarios.WaitForGoroutineInIOWait));
     }
 
     [Fact]
@@ -311,6 +318,40 @@ public sealed class DeadlockDetectorTests
                 await done.ReceiveAsync();
             });
             return string.Empty;
+        }
+
+        public static string WaitForGoroutineInIOWait()
+        {
+            string failure = string.Empty;
+            Go.Main(async () =>
+            {
+                using Listener listener = Network.Listen("tcp", "127.0.0.1:0");
+                Conn client = await Network.DialAsync("tcp", listener.Addr.ToString()!);
+                Conn server = await listener.AcceptAsync();
+                var done = new Chan<int>();
+                Go.Run(async () =>
+                {
+                    await server.ReadAsync(new byte[1]); // IO wait: the kernel can wake it
+                    await done.SendAsync(1);
+                });
+
+                // The peer writes once the detector has looked at least twice with the reader parked.
+                var writer = new Thread(() =>
+                {
+                    Poll.Until(() => Scheduler.Instance.Deadlocks.Scans >= 2, s_bound);
+                    if (Scheduler.Instance.Deadlocks.Passes != 0)
+                    {
+                        failure = "A goroutine waiting on I/O was taken for asleep.";
+                    }
+
+                    client.Write("x"u8);
+                }) { IsBackground = true };
+                writer.Start();
+                await done.ReceiveAsync();
+                client.Close();
+                server.Close();
+            });
+            return failure;
         }
 
         public static string ForeignThreadSendsAfterAPass()
