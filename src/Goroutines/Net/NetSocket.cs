@@ -284,7 +284,7 @@ internal sealed partial class NetSocket
             case 0:
             case LinuxSockets.EISCONN:
                 // Writable with no error can also be the edge of a socket not yet connected: ask the peer.
-                return ReadAddress(peer: true) is null ? LinuxSockets.EINPROGRESS : 0;
+                return HasPeer() ? 0 : LinuxSockets.EINPROGRESS;
             case LinuxSockets.EINPROGRESS:
             case LinuxSockets.EALREADY:
             case LinuxSockets.EINTR:
@@ -1008,6 +1008,14 @@ internal sealed partial class NetSocket
         "dial" => (_local, _remote),
         _ => (LocalAddress, _remote ?? (Kind.IsStream() ? RemoteAddress : null)),
     };
+
+    // Whether the socket is connected (getpeername succeeds), without decoding the address.
+    private unsafe bool HasPeer()
+    {
+        byte* address = stackalloc byte[SocketAddresses.MaxSize];
+        int length = SocketAddresses.MaxSize;
+        return LinuxSockets.GetPeerName(_handle, address, &length) == 0;
+    }
 
     private unsafe EndPoint? ReadAddress(bool peer)
     {
