@@ -73,8 +73,9 @@ internal sealed unsafe class NetPoller
     // Goroutines parked on a descriptor's slot; read by every scheduling round that may poll.
     private PaddedInt32 _ioWaiters;
 
-    // 1 while a machine blocks in epoll_wait (Go: sched.lastpoll == 0).
+    // 1 while a machine blocks in epoll_wait (Go: sched.lastpoll == 0), and that machine's thread.
     private int _blockingPoll;
+    private int _blockingThread;
 
     // Stopwatch timestamp of the last poll's end; the system monitor polls when it is 10 ms old.
     private long _lastPoll;
@@ -132,8 +133,10 @@ internal sealed unsafe class NetPoller
     /// <summary>A waiter was taken out of a slot; the last one out breaks a blocked epoll_wait.</summary>
     public void RemoveWaiter()
     {
-        // The decrement is a full fence: pairs with TryBeginBlockingPoll's claim and re-check.
-        if (Interlocked.Decrement(ref _ioWaiters.Value) == 0 && Volatile.Read(ref _blockingPoll) != 0)
+        // The decrement is a full fence: pairs with TryBeginBlockingPoll's claim and re-check. The
+        // blocking poller itself, delivering the edge that readied the last waiter, is awake already.
+        if (Interlocked.Decrement(ref _ioWaiters.Value) == 0 && Volatile.Read(ref _blockingPoll) != 0
+            && Volatile.Read(ref _blockingThread) != Environment.CurrentManagedThreadId)
         {
             Break();
         }
@@ -244,6 +247,8 @@ internal sealed unsafe class NetPoller
             return false;
         }
 
+        Volatile.Write(ref _blockingThread, Environment.CurrentManagedThreadId);
+
         // The CAS is a full fence: a RemoveWaiter that took the count to 0 before it saw no
         // blocker and broke nothing, so look again (the Dekker pair of the header).
         if (WaiterCount == 0)
@@ -256,7 +261,11 @@ internal sealed unsafe class NetPoller
     }
 
     /// <summary>Gives back the right taken by <see cref="TryBeginBlockingPoll"/>.</summary>
-    public void EndBlockingPoll() => Volatile.Write(ref _blockingPoll, 0);
+    public void EndBlockingPoll()
+    {
+        Volatile.Write(ref _blockingThread, 0);
+        Volatile.Write(ref _blockingPoll, 0);
+    }
 
     /// <summary>
     /// Waits up to <paramref name="timeoutMilliseconds"/> (0: not at all, -1: until an edge) and

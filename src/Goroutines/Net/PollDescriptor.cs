@@ -16,10 +16,10 @@ namespace Goroutines.Net;
 // protocol, as Go's netpollblock/netpollunblock:
 //   Attempt:  Reset clears Ready, CheckError fails on a close or an expired deadline,
 //             then the non-blocking system call runs. EAGAIN: WaitAsync.
-//   WaitAsync: Ready already there: return at once (the next attempt clears it).
-//             Else rent a waiter, CAS it in from null (an edge that slipped in makes
-//             the CAS fail: return at once), then re-check the error state (a close or
-//             a deadline that ran before the CAS did not see the waiter: withdraw).
+//   WaitAsync/TryPark: Ready already there: return at once (the next attempt clears
+//             it). Else CAS the waiter in from null (an edge that slipped in makes the
+//             CAS fail: return at once), then re-check the error state (a close or a
+//             deadline that ran before the CAS did not see the waiter: withdraw).
 //   An edge (the poller): exchange Ready in; a waiter that was there is readied.
 //   A close or an expired deadline: take the waiter out (CAS to null) and ready it;
 //             it sees the error at its next attempt.
@@ -27,16 +27,16 @@ namespace Goroutines.Net;
 // deadline's store followed by their read of the slot: both sides use full fences,
 // so either the waiter sees the error or the waker sees the waiter.
 //
-// A deadline is 0 (none), -1 (expired) or a positive timestamp of the runtime's clock, kept
-// in the direction's runtime timer (DeadlineTimer), allocated at the first deadline (a
-// socket that never has one pays a null reference): it lives in the processors' timer
-// heaps, not a .NET timer. A direction's deadline and
-// its timer change only under the timer's monitor, which is also where the timer
-// fires, so a firing for a deadline moved meanwhile is stale (StoppableTimer's
-// generation) and an extended deadline is never expired by its old timer.
+// A deadline is 0 (none), -1 (expired) or a positive timestamp of the runtime's clock,
+// kept in the direction's runtime timer (DeadlineTimer), allocated at the first
+// deadline (a socket that never has one pays a null reference): it lives in the
+// processors' timer heaps, not a .NET timer. A direction's deadline and its timer
+// change only under the timer's monitor, which is also where the timer fires, so a
+// firing for a deadline moved meanwhile is stale (StoppableTimer's generation) and an
+// extended deadline is never expired by its old timer.
 //
 // Invariants:
-// - At most one waiter per slot: callers serialize each direction (Conn's locks).
+// - At most one waiter per slot: callers serialize each direction (NetSocket's locks).
 // - _ioWaiters of the poller counts the waiters in slots: incremented before a waiter
 //   is published, decremented by whoever takes it out.
 internal sealed class PollDescriptor
