@@ -103,20 +103,15 @@ public sealed class Conn : IDisposable, IAsyncDisposable
 
     /// <summary>Sets both directions' deadlines (Go's <c>SetDeadline</c>); <c>default</c> clears them.</summary>
     /// <param name="deadline">When blocked and later calls start failing with a timeout.</param>
-    public void SetDeadline(DateTimeOffset deadline)
-    {
-        long? when = Deadlines.ToClock(deadline);
-        _socket.SetDeadline(PollMode.Read, when);
-        _socket.SetDeadline(PollMode.Write, when);
-    }
+    public void SetDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: true, writes: true);
 
     /// <summary>Sets the deadline of reads (Go's <c>SetReadDeadline</c>); <c>default</c> clears it.</summary>
     /// <param name="deadline">When a blocked read and later ones start failing with a timeout.</param>
-    public void SetReadDeadline(DateTimeOffset deadline) => _socket.SetDeadline(PollMode.Read, Deadlines.ToClock(deadline));
+    public void SetReadDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: true, writes: false);
 
     /// <summary>Sets the deadline of writes (Go's <c>SetWriteDeadline</c>); <c>default</c> clears it.</summary>
     /// <param name="deadline">When a blocked write and later ones start failing with a timeout.</param>
-    public void SetWriteDeadline(DateTimeOffset deadline) => _socket.SetDeadline(PollMode.Write, Deadlines.ToClock(deadline));
+    public void SetWriteDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: false, writes: true);
 
     /// <summary>Turns Nagle's algorithm off (true, the default for every TCP connection, as Go) or on.</summary>
     /// <param name="noDelay">Whether small writes go out at once.</param>

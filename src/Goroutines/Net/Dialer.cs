@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -50,39 +51,8 @@ public sealed class Dialer
     /// <returns>The connection.</returns>
     /// <exception cref="ArgumentException">An unknown network or a malformed address.</exception>
     /// <exception cref="NetOperationException">The connection failed (refused, unreachable), or the timeout or deadline passed (<see cref="NetOperationException.IsTimeout"/>).</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Conn> DialAsync(string network, string address, CancellationToken cancellationToken = default)
-    {
-        NetworkKind kind = NetworkKinds.Parse(network, "dial");
-        long? deadline = DialDeadline();
-        EndPoint[] targets = await AddressResolver.ResolveAsync(kind, address, "dial", listening: false, cancellationToken).ConfigureAwait(true);
-        NetOperationException? first = null;
-        foreach (EndPoint target in targets)
-        {
-            NetSocket socket = Open(kind, target, network, address, deadline);
-            try
-            {
-                await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(true);
-                return Connected(socket);
-            }
-            catch (NetOperationException e)
-            {
-                socket.Close();
-                first ??= e;
-                if (e.IsTimeout)
-                {
-                    break;
-                }
-            }
-            catch
-            {
-                socket.Close();
-                throw;
-            }
-        }
-
-        throw first!;
-    }
+    public ValueTask<Conn> DialAsync(string network, string address, CancellationToken cancellationToken = default) =>
+        DialCoreAsync(network, address, synchronously: false, cancellationToken);
 
     /// <summary>
     /// <see cref="DialAsync(string, string, CancellationToken)"/> under <paramref name="context"/>
@@ -121,17 +91,39 @@ public sealed class Dialer
     /// <exception cref="NetOperationException">The connection failed, or the timeout or deadline passed.</exception>
     public Conn Dial(string network, string address)
     {
+        ValueTask<Conn> dial = DialCoreAsync(network, address, synchronously: true, CancellationToken.None);
+        Debug.Assert(dial.IsCompleted, "a synchronous dial completes before it returns");
+        return dial.GetAwaiter().GetResult();
+    }
+
+    // Both forms of the dial: synchronously, the resolution and the connect block the thread,
+    // and the returned awaitable is complete. Each address in turn until one connects; the first
+    // failure is thrown if none does, and a timeout ends the attempts (the deadline is the dial's).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Conn> DialCoreAsync(string network, string address, bool synchronously, CancellationToken cancellationToken)
+    {
         NetworkKind kind = NetworkKinds.Parse(network, "dial");
         long? deadline = DialDeadline();
-        EndPoint[] targets = AddressResolver.Resolve(kind, address, "dial", listening: false);
+        EndPoint[] targets = synchronously
+            ? AddressResolver.Resolve(kind, address, "dial", listening: false)
+            : await AddressResolver.ResolveAsync(kind, address, "dial", listening: false, cancellationToken).ConfigureAwait(true);
         NetOperationException? first = null;
         foreach (EndPoint target in targets)
         {
             NetSocket socket = Open(kind, target, network, address, deadline);
             try
             {
-                socket.Connect(target);
-                return Connected(socket);
+                if (synchronously)
+                {
+                    socket.Connect(target);
+                }
+                else
+                {
+                    await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(true);
+                }
+
+                socket.SetDeadline(PollMode.Write, null); // the dial's deadline is not the connection's
+                return new Conn(socket);
             }
             catch (NetOperationException e)
             {
@@ -184,11 +176,5 @@ public sealed class Dialer
             socket.Close();
             throw;
         }
-    }
-
-    private static Conn Connected(NetSocket socket)
-    {
-        socket.SetDeadline(PollMode.Write, null); // the dial's deadline is not the connection's
-        return new Conn(socket);
     }
 }

@@ -74,7 +74,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
 
     /// <summary>Sets the deadline of accepts (Go's <c>TCPListener.SetDeadline</c>); <c>default</c> clears it.</summary>
     /// <param name="deadline">When a blocked accept and later ones start failing with a timeout.</param>
-    public void SetDeadline(DateTimeOffset deadline) => _socket.SetDeadline(PollMode.Read, Deadlines.ToClock(deadline));
+    public void SetDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: true, writes: false);
 
     /// <summary>
     /// Stops listening: a blocked accept fails with the closed error, and so do later ones. A Unix

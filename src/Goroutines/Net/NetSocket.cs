@@ -206,6 +206,21 @@ internal sealed partial class NetSocket
     /// <summary>Sets the deadline of one direction: null for none, else a timestamp of the runtime's clock (past: expired).</summary>
     public void SetDeadline(PollMode mode, long? when) => _poll.SetDeadline(mode, when);
 
+    /// <summary>Sets Go's deadline (<c>default</c>: none) of the reads, the writes, or both.</summary>
+    public void SetDeadline(DateTimeOffset deadline, bool reads, bool writes)
+    {
+        long? when = Deadlines.ToClock(deadline);
+        if (reads)
+        {
+            _poll.SetDeadline(PollMode.Read, when);
+        }
+
+        if (writes)
+        {
+            _poll.SetDeadline(PollMode.Write, when);
+        }
+    }
+
     // ------------------------------------------------------------------ connect
 
     /// <summary>Connects to <paramref name="remote"/>, parking until the handshake completes.</summary>

@@ -90,20 +90,15 @@ public sealed class PacketConn : IDisposable, IAsyncDisposable
 
     /// <summary>Sets both directions' deadlines; <c>default</c> clears them.</summary>
     /// <param name="deadline">When blocked and later calls start failing with a timeout.</param>
-    public void SetDeadline(DateTimeOffset deadline)
-    {
-        long? when = Deadlines.ToClock(deadline);
-        _socket.SetDeadline(PollMode.Read, when);
-        _socket.SetDeadline(PollMode.Write, when);
-    }
+    public void SetDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: true, writes: true);
 
     /// <summary>Sets the deadline of reads; <c>default</c> clears it.</summary>
     /// <param name="deadline">When a blocked read and later ones start failing with a timeout.</param>
-    public void SetReadDeadline(DateTimeOffset deadline) => _socket.SetDeadline(PollMode.Read, Deadlines.ToClock(deadline));
+    public void SetReadDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: true, writes: false);
 
     /// <summary>Sets the deadline of writes; <c>default</c> clears it.</summary>
     /// <param name="deadline">When a blocked write and later ones start failing with a timeout.</param>
-    public void SetWriteDeadline(DateTimeOffset deadline) => _socket.SetDeadline(PollMode.Write, Deadlines.ToClock(deadline));
+    public void SetWriteDeadline(DateTimeOffset deadline) => _socket.SetDeadline(deadline, reads: false, writes: true);
 
     /// <summary>Closes the socket: blocked calls fail with the closed error, and so do later ones. Idempotent.</summary>
     public void Close() => _socket.Close();

@@ -133,7 +133,7 @@ public sealed class DeadlineTests : RuntimeTest
         Assert.True(error.IsTimeout, error.Message);
 
         await GoTest.RunAsync(async () => await pair.Server.WriteAsync("reply"u8.ToArray()));
-        byte[] received = await GoTest.RunAsync(() => ReadExactlyAsync(pair.Client, 5));
+        byte[] received = await GoTest.RunAsync(() => pair.Client.ReadExactlyAsync(5));
         Assert.Equal("reply"u8.ToArray(), received);
     }
 
@@ -216,9 +216,9 @@ public sealed class DeadlineTests : RuntimeTest
         await GoTest.RunAsync(async () =>
         {
             await pair.Client.WriteAsync("ping"u8.ToArray());
-            Assert.Equal("ping"u8.ToArray(), await ReadExactlyAsync(pair.Server, 4));
+            Assert.Equal("ping"u8.ToArray(), await pair.Server.ReadExactlyAsync(4));
             await pair.Server.WriteAsync("pong"u8.ToArray());
-            Assert.Equal("pong"u8.ToArray(), await ReadExactlyAsync(pair.Client, 4));
+            Assert.Equal("pong"u8.ToArray(), await pair.Client.ReadExactlyAsync(4));
         });
     }
 
@@ -255,21 +255,6 @@ public sealed class DeadlineTests : RuntimeTest
         await using Conn client = await GoTest.RunAsync(async () => await Network.DialAsync("tcp", listener.Addr.ToString()!));
         await using Conn server = await accepted.Within(what: "the accept");
         Assert.Equal(client.LocalAddr, server.RemoteAddr);
-    }
-
-    /// <summary>Reads exactly <paramref name="count"/> bytes (Go's <c>io.ReadFull</c>).</summary>
-    private static async Task<byte[]> ReadExactlyAsync(Conn conn, int count)
-    {
-        byte[] buffer = new byte[count];
-        int read = 0;
-        while (read < count)
-        {
-            int n = await conn.ReadAsync(buffer.AsMemory(read));
-            Assert.True(n > 0, $"the stream ended after {read} of {count} bytes");
-            read += n;
-        }
-
-        return buffer;
     }
 
     /// <summary>A listener on 127.0.0.1 and both ends of one connection through it; disposing closes all three.</summary>

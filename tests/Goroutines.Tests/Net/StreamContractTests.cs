@@ -48,7 +48,7 @@ public abstract class StreamContractTests : RuntimeTest
                 {
                     byte[] message = Encoding.ASCII.GetBytes($"conn {c} message {m}");
                     await conn.WriteAsync(message);
-                    Assert.Equal(message, await ReadExactlyAsync(conn, message.Length));
+                    Assert.Equal(message, await conn.ReadExactlyAsync(message.Length));
                 }
             }
 
@@ -213,20 +213,6 @@ public abstract class StreamContractTests : RuntimeTest
         await handlers.WaitAsync();
     }
 
-    /// <summary>Reads exactly <paramref name="count"/> bytes (Go's <c>io.ReadFull</c>).</summary>
-    protected static async Task<byte[]> ReadExactlyAsync(Conn conn, int count)
-    {
-        byte[] buffer = new byte[count];
-        int read = 0;
-        while (read < count)
-        {
-            int n = await conn.ReadAsync(buffer.AsMemory(read));
-            Assert.True(n > 0, $"the stream ended after {read} of {count} bytes");
-            read += n;
-        }
-
-        return buffer;
-    }
 }
 
 public sealed class TcpStreamTests : StreamContractTests
