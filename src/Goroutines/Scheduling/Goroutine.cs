@@ -46,8 +46,11 @@ namespace Goroutines.Scheduling;
 //     4. Exchange scheduled 1 -> 2 (a full fence), then run whatever is queued as
 //        orphans. With step 2 another Dekker pair: either the poster sees 2 or Exit
 //        sees the post. Nothing moves scheduled out of 2, so no late post wins it.
-// Only the winner of 0 -> 1 writes `next`, and the machine empties it before
-// releasing the flag, so `next` needs no atomics.
+// Only the holder of the scheduled flag writes `next` (the winner of 0 -> 1, or the
+// machine ending a step that posted to its own goroutine: Post keeps such a callback
+// in the machine and FinishStep makes it `next`, so a nested async method's completion
+// needs no posted queue), and the machine empties it before releasing the flag, so
+// `next` needs no atomics.
 //
 // Rejected: a lock per goroutine (two lock round trips per park/ready); an
 // intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
@@ -55,7 +58,8 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - At most one machine runs a goroutine's work at a time (scheduled flag).
-// - _next is non-null only between a winning Enqueue and the step that runs it.
+// - _next is non-null only between a winning Enqueue (or a step's self-post) and the
+//   step that runs it.
 // - A dead goroutine has no queued work: leftovers run as orphan goroutines.
 [DebuggerDisplay("goroutine {Id} [{Status}]")]
 internal sealed class Goroutine : SynchronizationContext
@@ -244,6 +248,15 @@ internal sealed class Goroutine : SynchronizationContext
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
+        if (Machine.Current is { SelfPost: null } machine && machine.RunningGoroutine == this)
+        {
+            // Posted by this goroutine's own step (an async method of it completed and posts its
+            // caller's continuation, or Task.Yield): it runs in a later step, as any post, but
+            // reaches the goroutine at the end of this one (FinishStep), without the posted queue.
+            machine.SelfPost = new PostedCallback(d, state);
+            return;
+        }
+
         Enqueue(new PostedCallback(d, state));
     }
 
@@ -434,9 +447,24 @@ internal sealed class Goroutine : SynchronizationContext
         Parked,
     }
 
-    /// <summary>Decides what happens after a step (protocol steps 3 in the header). Its machine only.</summary>
-    public StepOutcome FinishStep()
+    /// <summary>
+    /// Decides what happens after a step (protocol steps 3 in the header), given the callback the
+    /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
+    /// </summary>
+    public StepOutcome FinishStep(object? selfPost)
     {
+        if (selfPost is not null)
+        {
+            if (_next is null)
+            {
+                _next = selfPost; // the machine still holds the scheduled flag: _next is its to write
+            }
+            else
+            {
+                (_posted ?? CreatePostedQueue()).Enqueue(selfPost); // behind a yield's continuation
+            }
+        }
+
         if (_body is Exception || (Has(Flags.Started) && _body is not Task { IsCompleted: false }))
         {
             if (_body is Task { IsCompletedSuccessfully: false } root)
@@ -454,6 +482,13 @@ internal sealed class Goroutine : SynchronizationContext
             ClearPreemptRequest();
             Status = GoroutineStatus.Runnable;
             return StepOutcome.Yielded;
+        }
+
+        if (_next is not null)
+        {
+            _parkReason = WaitReason.None;
+            Status = GoroutineStatus.Runnable;
+            return StepOutcome.MoreWork; // a callback it posted to itself: it runs next
         }
 
         Status = GoroutineStatus.Waiting;

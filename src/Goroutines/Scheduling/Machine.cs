@@ -80,6 +80,13 @@ internal sealed class Machine
     public Waiter? CachedWaiter;
 
     /// <summary>
+    /// A callback the running goroutine posted to itself during its step (a nested async method
+    /// that completed and posts its caller's continuation), handed to the goroutine when the step
+    /// ends (Goroutine.FinishStep) instead of through its posted queue. This thread only.
+    /// </summary>
+    public object? SelfPost;
+
+    /// <summary>
     /// While this machine delivers a network poll's edges, the goroutines they ready, collected to
     /// be injected together (Scheduler.NetPoll.cs); null otherwise. This thread only.
     /// </summary>

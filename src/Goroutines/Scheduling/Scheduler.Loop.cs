@@ -307,7 +307,9 @@ internal sealed partial class Scheduler
 
         g.RunStep();
         WaitReason parkReason = g.PendingParkReason; // before FinishStep: once parked, a waker may change it
-        Goroutine.StepOutcome outcome = g.FinishStep();
+        object? selfPost = machine.SelfPost;
+        machine.SelfPost = null;
+        Goroutine.StepOutcome outcome = g.FinishStep(selfPost);
         if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
         {
             // Outside the owner section: the handler is user code, and may block.
