@@ -52,7 +52,9 @@ public sealed class Conn : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Takes over a connected <see cref="Socket"/> (it is made non-blocking and registered with the
-    /// netpoller); closing the connection disposes it. Do not use the socket directly afterwards.
+    /// netpoller); closing the connection disposes it. Do not use the socket directly afterwards,
+    /// and close the connection: its registration lasts until then (a socket the runtime made
+    /// itself is also released by its finalizer).
     /// </summary>
     /// <param name="socket">A connected stream or datagram socket of the IPv4, IPv6 or Unix family.</param>
     /// <returns>The connection.</returns>
@@ -71,7 +73,11 @@ public sealed class Conn : IDisposable, IAsyncDisposable
     /// </summary>
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="cancellationToken">Cancels the wait (the read then throws <see cref="OperationCanceledException"/>).</param>
-    /// <returns>The number of bytes read; 0 at the end of the stream.</returns>
+    /// <returns>
+    /// The number of bytes read; 0 at the end of the stream. Await it exactly once, as any
+    /// <see cref="ValueTask{TResult}"/>: a read that waits finishes, and lets the next read in,
+    /// when its awaiter resumes.
+    /// </returns>
     /// <exception cref="NetOperationException">The read failed, its deadline passed, or the connection was closed.</exception>
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _socket.ReadAsync(buffer, cancellationToken);

@@ -3,6 +3,7 @@
 using System;
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -287,6 +288,7 @@ internal sealed unsafe class NetPoller
         }
 
         PollDescriptor?[] table = Volatile.Read(ref _table);
+        ExceptionDispatchInfo? failure = null;
         for (int i = 0; i < count; i++)
         {
             byte* entry = events + (i * size);
@@ -294,9 +296,15 @@ internal sealed unsafe class NetPoller
             ulong token = *(ulong*)(entry + dataOffset);
             if (token == BreakToken)
             {
-                ulong drained;
-                _ = LinuxSockets.ReadDescriptor(_breakEvent, (byte*)&drained, sizeof(ulong));
-                Volatile.Write(ref _breakPending, 0);
+                // Only the blocking poll drains the break (as Go's netpoll): a poll that does not
+                // wait leaves it, level-triggered, for the blocked machine it is meant for.
+                if (timeoutMilliseconds != 0)
+                {
+                    ulong drained;
+                    _ = LinuxSockets.ReadDescriptor(_breakEvent, (byte*)&drained, sizeof(ulong));
+                    Volatile.Write(ref _breakPending, 0);
+                }
+
                 continue;
             }
 
@@ -316,22 +324,34 @@ internal sealed unsafe class NetPoller
                 continue; // closed meanwhile, or the slot's next socket
             }
 
-            if ((flags & (LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+            // Not EPOLLHUP alone: a socket not yet connected reports it, and the peer's end of
+            // stream or a reset always comes with EPOLLRDHUP or EPOLLERR.
+            if ((flags & (LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLERR)) != 0)
             {
                 descriptor.NoteReadClosed(); // before the edge: see PollDescriptor.IsReadClosed
             }
 
-            if ((flags & (LinuxSockets.EPOLLIN | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+            try
             {
-                descriptor.SetReady(PollMode.Read);
-            }
+                if ((flags & (LinuxSockets.EPOLLIN | LinuxSockets.EPOLLRDHUP | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+                {
+                    descriptor.SetReady(PollMode.Read);
+                }
 
-            if ((flags & (LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+                if ((flags & (LinuxSockets.EPOLLOUT | LinuxSockets.EPOLLHUP | LinuxSockets.EPOLLERR)) != 0)
+                {
+                    descriptor.SetReady(PollMode.Write);
+                }
+            }
+#pragma warning disable CA1031 // Readying a waiter outside the runtime runs its context's Post: deliver every other edge first.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
-                descriptor.SetReady(PollMode.Write);
+                failure ??= ExceptionDispatchInfo.Capture(e);
             }
         }
 
+        failure?.Throw();
         return count;
     }
 }

@@ -70,9 +70,12 @@ internal sealed partial class NetSocket
         /// <inheritdoc/>
         protected override void RunReadied()
         {
+            // Read before parking again: once back in the slot, the waiter may be readied, finished
+            // and rented by another goroutine on another thread (off the runtime) before this returns.
+            Goroutine? goroutine = Goroutine;
             if (!TryFinish())
             {
-                Goroutine?.NoteParking(WaitReason.IOWait); // parked again: the step ends with the goroutine parked
+                goroutine?.NoteParking(WaitReason.IOWait); // parked again: the step ends with the goroutine parked
                 return;
             }
 

@@ -206,6 +206,7 @@ internal sealed partial class NetSocket
     /// <summary>Sets the deadline of one direction: null for none, else a timestamp of the runtime's clock (past: expired).</summary>
     public void SetDeadline(PollMode mode, long? when) => _poll.SetDeadline(mode, when);
 
+
     /// <summary>Sets Go's deadline (<c>default</c>: none) of the reads, the writes, or both.</summary>
     public void SetDeadline(DateTimeOffset deadline, bool reads, bool writes)
     {
@@ -416,7 +417,7 @@ internal sealed partial class NetSocket
         bool handedOver = false;
         try
         {
-            if (_readDrained)
+            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
             {
                 _readDrained = false;
                 ThrowIfError("read", PollMode.Read);
@@ -455,7 +456,7 @@ internal sealed partial class NetSocket
 
         try
         {
-            if (_readDrained)
+            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
             {
                 _readDrained = false;
                 ThrowIfError("read", PollMode.Read);
@@ -484,7 +485,7 @@ internal sealed partial class NetSocket
     {
         using (Enter(PollMode.Read))
         {
-            if (_readDrained)
+            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
             {
                 _readDrained = false;
                 ThrowIfError("read", PollMode.Read);
@@ -503,6 +504,9 @@ internal sealed partial class NetSocket
             }
         }
     }
+
+    // As Go: a zero-length read of a stream returns at once (it neither waits nor consumes a short read's readiness).
+    private bool IsEmptyStreamRead(int length) => length == 0 && Kind.IsStream();
 
     // recv through recvmsg, with the bytes left in the receive queue afterwards from the TCP_CM_INQ
     // control message (-1 if none came).
@@ -533,9 +537,9 @@ internal sealed partial class NetSocket
         {
             _poll.Reset(PollMode.Read);
             ThrowIfError("read", PollMode.Read);
-            if (buffer.IsEmpty && Kind.IsStream())
+            if (IsEmptyStreamRead(buffer.Length))
             {
-                return 0; // as Go: a zero-length read of a stream returns at once
+                return 0;
             }
 
             nint read;
@@ -620,18 +624,21 @@ internal sealed partial class NetSocket
 
         try
         {
-            do
+            while (true)
             {
                 nint sent = TrySend(buffer.Span[written..]);
                 if (sent < 0)
                 {
                     await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
-                    continue;
+                    continue; // an empty datagram that found no room is sent again too
                 }
 
                 written += (int)sent;
+                if (written >= buffer.Length)
+                {
+                    break;
+                }
             }
-            while (written < buffer.Length);
         }
         finally
         {
@@ -665,7 +672,7 @@ internal sealed partial class NetSocket
         using (Enter(PollMode.Write))
         {
             int written = 0;
-            do
+            while (true)
             {
                 nint sent = TrySend(buffer[written..]);
                 if (sent < 0)
@@ -675,8 +682,11 @@ internal sealed partial class NetSocket
                 }
 
                 written += (int)sent;
+                if (written >= buffer.Length)
+                {
+                    break;
+                }
             }
-            while (written < buffer.Length);
         }
     }
 

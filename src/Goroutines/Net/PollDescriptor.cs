@@ -163,6 +163,14 @@ internal sealed class PollDescriptor
             return false;
         }
 
+        if (Machine.Current is null && !_poller.IsBlockingPollInProgress)
+        {
+            // Parked from outside the runtime (a plain thread's blocking read, a continuation on the
+            // thread pool): no machine of ours is about to poll, so start one that will, rather than
+            // leave the edge to sysmon's poll 10 ms later.
+            Scheduler.Instance.Wakep();
+        }
+
         return true;
     }
 
@@ -205,6 +213,11 @@ internal sealed class PollDescriptor
     /// <remarks>Go: poll_runtime_pollSetDeadline.</remarks>
     public void SetDeadline(PollMode mode, long? when)
     {
+        if (IsClosing)
+        {
+            return; // a closed socket's calls fail with the closed error; a timer would only keep it queued
+        }
+
         ref DeadlineTimer? timerSlot = ref mode == PollMode.Read ? ref _readTimer : ref _writeTimer;
         DeadlineTimer? timer = Volatile.Read(ref timerSlot);
         if (timer is null)

@@ -455,13 +455,15 @@ internal sealed class Goroutine : SynchronizationContext
     {
         if (selfPost is not null)
         {
-            if (_next is null)
+            if (_next is null && _posted is not { IsEmpty: false })
             {
                 _next = selfPost; // the machine still holds the scheduled flag: _next is its to write
             }
             else
             {
-                (_posted ?? CreatePostedQueue()).Enqueue(selfPost); // behind a yield's continuation
+                // Behind a yield's continuation or earlier posts: first in, first out, so a
+                // goroutine that keeps posting to itself cannot starve what others posted to it.
+                (_posted ?? CreatePostedQueue()).Enqueue(selfPost);
             }
         }
 
@@ -484,11 +486,11 @@ internal sealed class Goroutine : SynchronizationContext
             return StepOutcome.Yielded;
         }
 
-        if (_next is not null)
+        if (_next is not null || (selfPost is not null && _posted is { IsEmpty: false }))
         {
             _parkReason = WaitReason.None;
             Status = GoroutineStatus.Runnable;
-            return StepOutcome.MoreWork; // a callback it posted to itself: it runs next
+            return StepOutcome.MoreWork; // a callback it posted to itself: it runs in a later step
         }
 
         Status = GoroutineStatus.Waiting;

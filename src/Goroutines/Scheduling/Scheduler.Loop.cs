@@ -314,6 +314,13 @@ internal sealed partial class Scheduler
         {
             // Outside the owner section: the handler is user code, and may block.
             ReportPanic(g, panic);
+            if (machine.SelfPost is { } late)
+            {
+                // The handler posted to the goroutine it reports on: that is work for its exit
+                // to run as an orphan, never for the next goroutine this machine runs.
+                machine.SelfPost = null;
+                g.Enqueue(late);
+            }
         }
 
         bool owned = machine.ReturnFromStep();

@@ -72,8 +72,15 @@ internal sealed partial class Scheduler
 
         GoroutineBatch batch = machine.PollBatch;
         machine.InjectBatch = batch;
-        poller.Poll(0);
-        machine.InjectBatch = null;
+        try
+        {
+            poller.Poll(0);
+        }
+        finally
+        {
+            machine.InjectBatch = null;
+        }
+
         return batch.Count == 0 ? null : Inject(batch, processor);
     }
 

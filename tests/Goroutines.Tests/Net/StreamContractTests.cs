@@ -92,6 +92,28 @@ public abstract class StreamContractTests : RuntimeTest
     }
 
     [Fact]
+    public async Task ReadAsync_EmptyBufferAfterAShortRead_ReturnsZeroAtOnce()
+    {
+        await GoTest.RunAsync(async () =>
+        {
+            using Listener listener = Network.Listen(NetworkName, ListenAddress());
+            Task<Conn> accepted = GoTest.Start(async () => await listener.AcceptAsync());
+            await using Conn client = await Network.DialAsync(NetworkName, DialAddress(listener));
+            await using Conn server = await accepted.Within(what: "the accept");
+            await client.WriteAsync("abc"u8.ToArray());
+
+            byte[] buffer = new byte[16];
+            Assert.Equal(3, await server.ReadAsync(buffer)); // a short read: the socket is empty now
+            ValueTask<int> empty = server.ReadAsync(Memory<byte>.Empty);
+            Assert.True(empty.IsCompletedSuccessfully, "a zero-length read waited");
+            Assert.Equal(0, await empty);
+
+            await client.WriteAsync("d"u8.ToArray());
+            Assert.Equal("d"u8.ToArray(), await server.ReadExactlyAsync(1)); // and the next read still gets the data
+        });
+    }
+
+    [Fact]
     public async Task CloseWrite_HalfClose_PeerReadsEndAndStillReplies()
     {
         await GoTest.RunAsync(async () =>

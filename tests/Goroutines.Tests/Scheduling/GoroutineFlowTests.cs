@@ -37,6 +37,57 @@ public sealed class GoroutineFlowTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Post_GoroutineKeepsPostingToItself_WorkPostedFromOutsideStillRuns()
+    {
+        // A loop of Task.Yield posts the goroutine's continuation to itself at every step; the
+        // continuation of a foreign await (posted from a timer thread) must still get its turn.
+        bool done = false;
+
+        await GoTest.RunAsync(async () =>
+        {
+            async Task SetAfterForeignAwait()
+            {
+                await Task.Delay(1);
+                Volatile.Write(ref done, true);
+            }
+
+            Task setter = SetAfterForeignAwait();
+            while (!Volatile.Read(ref done))
+            {
+                await Task.Yield();
+            }
+
+            await setter;
+        });
+
+        Assert.True(Volatile.Read(ref done));
+    }
+
+    [Fact]
+    public async Task Post_NestedAsyncMethodCompletesLater_CallerResumesOnTheSameGoroutine()
+    {
+        await GoTest.RunAsync(async () =>
+        {
+            Goroutine self = Goroutine.Running!;
+            var gate = new Goroutines.Channels.Chan<int>();
+            Go.Run(async () => await gate.SendAsync(7));
+
+            async ValueTask<int> ReceiveTwice() => await gate.ReceiveAsync() + await Task.Run(() => 1);
+
+            for (int i = 0; i < 3; i++)
+            {
+                int got = await ReceiveTwice(); // completes later, posting this continuation to the goroutine
+                Assert.Same(self, Goroutine.Running);
+                Assert.Equal(8, got);
+                if (i < 2)
+                {
+                    Go.Run(async () => await gate.SendAsync(7));
+                }
+            }
+        });
+    }
+
+    [Fact]
     public async Task YieldAsync_FlowYieldsInTheStepItsGoroutineReturns_ResumesAsOrphanOfThatGoroutine()
     {
         long parent = 0;
