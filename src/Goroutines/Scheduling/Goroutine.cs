@@ -48,9 +48,10 @@ namespace Goroutines.Scheduling;
 //        sees the post. Nothing moves scheduled out of 2, so no late post wins it.
 // Only the holder of the scheduled flag writes `next` (the winner of 0 -> 1, or the
 // machine ending a step that posted to its own goroutine: Post keeps such a callback
-// in the machine and FinishStep makes it `next`, so a nested async method's completion
-// needs no posted queue), and the machine empties it before releasing the flag, so
-// `next` needs no atomics.
+// in the machine and FinishStep makes it `next` when nothing else is queued, so a
+// nested async method's completion needs no posted queue; behind queued work it joins
+// the queue, first in, first out), and the machine empties it before releasing the
+// flag, so `next` needs no atomics.
 //
 // Rejected: a lock per goroutine (two lock round trips per park/ready); an
 // intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
