@@ -156,7 +156,7 @@ public sealed class Dialer
         NetSocket socket = NetSocket.Create(kind, SocketAddresses.NativeFamily(target), "dial", target);
         try
         {
-            socket.NoteAddresses(null, target);
+            socket.NoteTarget(target);
             if (kind.IsTcp())
             {
                 socket.ConfigureTcp(KeepAlive, "dial");

@@ -196,16 +196,11 @@ internal sealed partial class NetSocket
         }
     }
 
-    /// <summary>Records addresses known without asking the kernel.</summary>
-    public void NoteAddresses(EndPoint? local, EndPoint? remote)
-    {
-        _local = local ?? _local;
-        _remote = remote ?? _remote;
-    }
+    /// <summary>Records the address a dial is for, so that its errors before the connect name it.</summary>
+    public void NoteTarget(EndPoint target) => _remote = target;
 
     /// <summary>Sets the deadline of one direction: null for none, else a timestamp of the runtime's clock (past: expired).</summary>
     public void SetDeadline(PollMode mode, long? when) => _poll.SetDeadline(mode, when);
-
 
     /// <summary>Sets Go's deadline (<c>default</c>: none) of the reads, the writes, or both.</summary>
     public void SetDeadline(DateTimeOffset deadline, bool reads, bool writes)

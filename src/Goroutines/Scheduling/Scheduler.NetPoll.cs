@@ -70,17 +70,7 @@ internal sealed partial class Scheduler
             return null;
         }
 
-        GoroutineBatch batch = machine.PollBatch;
-        machine.InjectBatch = batch;
-        try
-        {
-            poller.Poll(0);
-        }
-        finally
-        {
-            machine.InjectBatch = null;
-        }
-
+        GoroutineBatch batch = Harvest(machine, poller, timeoutMilliseconds: 0);
         return batch.Count == 0 ? null : Inject(batch, processor);
     }
 
@@ -98,15 +88,13 @@ internal sealed partial class Scheduler
             return false;
         }
 
-        GoroutineBatch batch = machine.PollBatch;
-        machine.InjectBatch = batch;
+        GoroutineBatch batch;
         try
         {
-            poller.Poll(-1);
+            batch = Harvest(machine, poller, timeoutMilliseconds: -1);
         }
         finally
         {
-            machine.InjectBatch = null;
             poller.EndBlockingPoll();
         }
 
@@ -126,6 +114,23 @@ internal sealed partial class Scheduler
         }
 
         return true;
+    }
+
+    // Polls with the machine's batch collecting what the edges ready (Scheduler.Ready), and returns it.
+    private static GoroutineBatch Harvest(Machine machine, NetPoller poller, int timeoutMilliseconds)
+    {
+        GoroutineBatch batch = machine.PollBatch;
+        machine.InjectBatch = batch;
+        try
+        {
+            poller.Poll(timeoutMilliseconds);
+        }
+        finally
+        {
+            machine.InjectBatch = null;
+        }
+
+        return batch;
     }
 
     /// <summary>The system monitor's poll, when nobody polled for 10 ms. Returns whether it readied anything.</summary>

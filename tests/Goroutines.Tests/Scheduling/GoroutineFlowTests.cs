@@ -47,7 +47,7 @@ public sealed class GoroutineFlowTests : RuntimeTest
         {
             async Task SetAfterForeignAwait()
             {
-                await Task.Delay(1);
+                await Task.Delay(1); // not a wait: a continuation posted from a timer thread the runtime does not own
                 Volatile.Write(ref done, true);
             }
 
