@@ -18,10 +18,11 @@ namespace Goroutines;
 /// </remarks>
 public sealed class DeadlockException : InvalidOperationException
 {
-    /// <summary>Creates the exception a deadlocked <see cref="Go.Main"/> throws, with the dump of every goroutine.</summary>
+    /// <summary>Creates the exception a deadlocked <see cref="Go.Main"/> throws, with Go's message and the dump of every goroutine.</summary>
+    /// <param name="message">Go's fatal error, without its <c>fatal error: </c> prefix.</param>
     /// <param name="dump">The goroutine dump of the report.</param>
-    internal DeadlockException(string dump)
-        : base("all goroutines are asleep - deadlock!") => Dump = dump;
+    internal DeadlockException(string message, string dump)
+        : base(message) => Dump = dump;
 
     /// <summary>
     /// The dump of every goroutine when the deadlock was found, in Go's text form (pprof's

@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
@@ -55,6 +56,159 @@ public static class Go
     }
 
     /// <summary>
+    /// Starts a goroutine calling <paramref name="function"/> with arguments evaluated now (Go's
+    /// <c>go f(x, y)</c>): they are copied when the goroutine is started, so a loop variable passed
+    /// in is that iteration's value, and no closure is allocated. Any thread.
+    /// </summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <remarks>
+    /// Everything the caller did before this call happens-before the goroutine starts. There are
+    /// forms for one to four arguments, each for an async function (a <c>Func</c> of the arguments
+    /// returning <see cref="Task"/>) and a synchronous one (an <c>Action</c> of them).
+    /// </remarks>
+    /// <example><c>for (int w = 1; w &lt;= 3; w++) Go.Run(Worker, w, jobs, results);</c></example>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1>(Func<T1, Task> function, T1 arg1, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1>(function, arg1), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling the synchronous <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1>(Action<T1> function, T1 arg1, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1>(function, arg1), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2>(Func<T1, T2, Task> function, T1 arg1, T2 arg2, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2>(function, arg1, arg2), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling the synchronous <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2>(Action<T1, T2> function, T1 arg1, T2 arg2, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2>(function, arg1, arg2), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="arg3">Argument 3 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <typeparam name="T3">The type of argument 3.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2, T3>(Func<T1, T2, T3, Task> function, T1 arg1, T2 arg2, T3 arg3, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2, T3>(function, arg1, arg2, arg3), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling the synchronous <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="arg3">Argument 3 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <typeparam name="T3">The type of argument 3.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2, T3>(Action<T1, T2, T3> function, T1 arg1, T2 arg2, T3 arg3, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2, T3>(function, arg1, arg2, arg3), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="arg3">Argument 3 of <paramref name="function"/>.</param>
+    /// <param name="arg4">Argument 4 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <typeparam name="T3">The type of argument 3.</typeparam>
+    /// <typeparam name="T4">The type of argument 4.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2, T3, T4>(Func<T1, T2, T3, T4, Task> function, T1 arg1, T2 arg2, T3 arg3, T4 arg4, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2, T3, T4>(function, arg1, arg2, arg3, arg4), member, file, line);
+    }
+
+    /// <summary>Starts a goroutine calling the synchronous <paramref name="function"/> with arguments evaluated now (Go's <c>go f(x, y)</c>). Any thread.</summary>
+    /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
+    /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
+    /// <param name="arg2">Argument 2 of <paramref name="function"/>.</param>
+    /// <param name="arg3">Argument 3 of <paramref name="function"/>.</param>
+    /// <param name="arg4">Argument 4 of <paramref name="function"/>.</param>
+    /// <param name="member">The spawning member; filled in by the compiler.</param>
+    /// <param name="file">The spawning file; filled in by the compiler.</param>
+    /// <param name="line">The spawning line; filled in by the compiler.</param>
+    /// <typeparam name="T1">The type of argument 1.</typeparam>
+    /// <typeparam name="T2">The type of argument 2.</typeparam>
+    /// <typeparam name="T3">The type of argument 3.</typeparam>
+    /// <typeparam name="T4">The type of argument 4.</typeparam>
+    /// <remarks>See <see cref="Run{T1}(Func{T1, Task}, T1, string, string, int)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    public static void Run<T1, T2, T3, T4>(Action<T1, T2, T3, T4> function, T1 arg1, T2 arg2, T3 arg3, T4 arg4, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Scheduler.Instance.Spawn(new GoroutineEntry<T1, T2, T3, T4>(function, arg1, arg2, arg3, arg4), member, file, line);
+    }
+
+    /// <summary>
     /// Runs <paramref name="main"/> as the main goroutine and blocks the calling thread until it
     /// returns (Go's <c>func main</c>). Other goroutines do not keep it waiting.
     /// </summary>
@@ -102,6 +256,54 @@ public static class Go
     /// behaves like <see cref="Task.Yield"/>.
     /// </summary>
     public static YieldAwaitable YieldAsync() => default;
+
+    /// <summary>
+    /// Ends the calling goroutine (Go's <c>runtime.Goexit</c>): its <c>finally</c> blocks run,
+    /// innermost first, and nothing after them does. It is not a panic: nothing is reported, and
+    /// the other goroutines go on. Call it from the goroutine's function or any async method it
+    /// awaits, at any depth.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// It throws <see cref="GoexitException"/>, which the runtime takes as the goroutine's end.
+    /// Catch-all blocks must let it pass (<c>catch (Exception e) when (e is not GoexitException)</c>):
+    /// Go's <c>recover</c> cannot stop a Goexit, a .NET <c>catch</c> can (see the exception's remarks).
+    /// </para>
+    /// <para>
+    /// In the main goroutine of <see cref="Main"/>, the program does not end: the other goroutines
+    /// run on, and when none can run any more (none is left, or every one is blocked forever) the
+    /// program ends as Go's does, with <c>fatal error: no goroutines (main called runtime.Goexit) -
+    /// deadlock!</c> (or <c>all goroutines are asleep - deadlock!</c>) and exit code 2.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="GoexitException">Always: the way the goroutine ends.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a goroutine (on a thread of its own, or after an await that left the goroutine).</exception>
+    [DoesNotReturn]
+    public static void Goexit()
+    {
+        if (Goroutine.Running is null)
+        {
+            throw new InvalidOperationException("Go.Goexit ends the calling goroutine, and this code runs outside one (on a thread of its own, or after an await with ConfigureAwait(false)); return from the method instead.");
+        }
+
+        throw new GoexitException();
+    }
+
+    /// <summary>
+    /// Panics with <paramref name="value"/> (Go's <c>panic(v)</c>): throws a
+    /// <see cref="PanicException"/> that carries it, for the code that catches it (Go's
+    /// <c>recover()</c>) or, if nothing does, for the panic report, which prints it as Go does
+    /// (<c>panic: boom</c> for <c>Go.Panic("boom")</c>).
+    /// </summary>
+    /// <param name="value">The panic value: any object (an exception, a string, a number, ...).</param>
+    /// <exception cref="PanicException">Always, with <paramref name="value"/>.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <paramref name="value"/> is null: Go's runtime error <c>panic called with nil argument</c>
+    /// (an <see cref="IRuntimeError"/>), as Go 1.21 and later make <c>panic(nil)</c>.
+    /// </exception>
+    [DoesNotReturn]
+    public static void Panic(object? value) =>
+        throw (value is null ? new RuntimePanicException("panic called with nil argument") : (Exception)new PanicException(value));
 
     /// <summary>Enters a region around a call that blocks the OS thread (Go's <c>entersyscall</c>); dispose it after the call.</summary>
     /// <remarks>

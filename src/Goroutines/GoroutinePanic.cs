@@ -25,10 +25,17 @@ public sealed class GoroutinePanic
     /// <summary>The id of the goroutine that panicked, or 0 if the fatal error arose outside one.</summary>
     public long GoroutineId { get; }
 
-    /// <summary>The first line of Go's report, for example <c>panic: System.InvalidOperationException: boom</c>.</summary>
+    /// <summary>
+    /// The first line of Go's report: <c>panic: </c> and the panic value as Go prints it (for an
+    /// exception, its message), for example <c>panic: boom</c>; or <c>fatal error: </c> and the error.
+    /// </summary>
     public string Message { get; }
 
-    /// <summary>The whole report as the default handler prints it on stderr.</summary>
+    /// <summary>
+    /// The whole report as the default handler prints it on stderr: the first line, a blank line,
+    /// <c>goroutine N [running]:</c> and the .NET exception with its stack trace, then
+    /// <c>created by</c> and the spawning site (a fatal error: the stack of the code that found it).
+    /// </summary>
     public string Report { get; }
 
     /// <summary>Whether this is a fatal error of the runtime (Go's <c>fatal error:</c>) rather than a panic.</summary>

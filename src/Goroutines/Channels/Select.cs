@@ -14,14 +14,15 @@ namespace Goroutines.Channels;
 //
 // One round (WaitAsync or Wait):
 //   1. Order: a uniformly random poll order over the non-nil cases (inside-out
-//      Fisher-Yates), and a lock order by channel id (insertion sort; duplicates
-//      adjacent, locked once).
+//      Fisher-Yates), and a lock order by channel id sorted from it (a stable insertion
+//      sort: cases on one channel adjacent, locked once, in random order among themselves).
 //   2. Lock every case's channel in lock order.
 //   3. Poll in poll order; the first case that can complete commits: unlock all,
 //      wake its partner, done. A send case on a closed channel throws.
 //   4. None can: with a default case, unlock all and choose it.
-//   5. Else arm the SelectWaiter, link one waiter per case into its channel's queue,
-//      unlock all and park. The first partner to win the SelectWaiter completes its
+//   5. Else arm the SelectWaiter, link one waiter per case into its channel's queue
+//      in lock order (so two cases on one channel queue in random order, and the
+//      partner that arrives picks either with equal chance, as in Go), unlock all and park. The first partner to win the SelectWaiter completes its
 //      case and wakes us; we then unlink the other cases' waiters, one channel at a
 //      time (Go relocks them all at once; one at a time suffices because the win is
 //      already decided and every dequeuer skips lost cases under its own lock).
@@ -319,7 +320,9 @@ public sealed class Select
     }
 
     // Fills the poll order (uniformly random) and the lock order (by channel id) with the
-    // round's non-nil cases; returns how many there are.
+    // round's non-nil cases; returns how many there are. The lock order is sorted from the poll
+    // order, stably, as Go sorts its pollorder into lockorder: cases on one channel then stand in
+    // random order, so when the round parks, a partner meets them in random order too.
     private int OrderCases()
     {
         int live = 0;
@@ -334,10 +337,15 @@ public sealed class Select
             int j = NextRandom(live + 1);
             _pollOrder[live] = _pollOrder[j];
             _pollOrder[j] = i;
+            _ids[i] = channel.Id;
+            live++;
+        }
 
-            long id = channel.Id;
-            _ids[i] = id;
-            int k = live;
+        for (int p = 0; p < live; p++)
+        {
+            int i = _pollOrder[p];
+            long id = _ids[i];
+            int k = p;
             while (k > 0 && _ids[_lockOrder[k - 1]] > id)
             {
                 _lockOrder[k] = _lockOrder[k - 1];
@@ -345,7 +353,6 @@ public sealed class Select
             }
 
             _lockOrder[k] = i;
-            live++;
         }
 
         return live;

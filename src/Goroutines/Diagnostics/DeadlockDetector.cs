@@ -30,7 +30,8 @@ namespace Goroutines.Diagnostics;
 //      ticks is what the round before saw, so nothing ran in between.
 //   2. Asleep (sysmon, once per quiet period): every live goroutine is Waiting, for
 //      any reason but ForeignAwait, IOWait and Sleep, and the main goroutine of a
-//      Go.Main in progress is one of them. A goroutine that awaits a .NET task, I/O or
+//      Go.Main in progress is one of them, or has ended by Go.Goexit (then no goroutine
+//      left at all is Go's "no goroutines (main called runtime.Goexit)"). A goroutine that awaits a .NET task, I/O or
 //      a sleep waits for the world outside, as a Go goroutine in the netpoller or on a
 //      timer does, which Go's checkdead does not call a deadlock either; one in a
 //      blocking region (Syscall) is running.
@@ -97,8 +98,11 @@ namespace Goroutines.Diagnostics;
 //   under _mainsLock, before its exit event is set.
 internal sealed class DeadlockDetector
 {
-    /// <summary>Go's message, after <c>fatal error: </c>.</summary>
+    /// <summary>Go's message, after <c>fatal error: </c>, when goroutines are left and all are blocked.</summary>
     public const string Message = "all goroutines are asleep - deadlock!";
+
+    /// <summary>Go's message when a main goroutine ended by Goexit and no goroutine is left.</summary>
+    public const string NoGoroutinesMessage = "no goroutines (main called runtime.Goexit) - deadlock!";
 
     // Stage 2's next look after it found a goroutine between steps: 10 ms (sysmon's longest
     // nap), doubling up to 1 s (picked without data: a registry of a million goroutines takes
@@ -154,7 +158,7 @@ internal sealed class DeadlockDetector
     internal long Passes => Interlocked.Read(ref _passes);
 
     /// <summary>Registers a Go.Main call whose main goroutine is <paramref name="goroutineId"/>. Its thread.</summary>
-    public MainCall Register(long goroutineId, ManualResetEventSlim exited)
+    public MainCall Register(long goroutineId, MainExit exited)
     {
         var call = new MainCall(goroutineId, exited);
         lock (_mainsLock)
@@ -165,6 +169,20 @@ internal sealed class DeadlockDetector
         }
 
         return call;
+    }
+
+    /// <summary>
+    /// Notes that the call's main goroutine ended by Go.Goexit: from now on the call counts as a
+    /// main goroutine asleep, so the program is deadlocked once every goroutine left is (or none
+    /// is left), as Go's checkdead decides after main called runtime.Goexit. Its thread.
+    /// </summary>
+    public void NoteGoexit(MainCall call)
+    {
+        lock (_mainsLock)
+        {
+            call.Goexited = true;
+            _mainStarts++; // a new quiet period and pacing, as for a new program
+        }
     }
 
     /// <summary>Ends a Go.Main call's registration, once its thread stopped waiting. Its thread.</summary>
@@ -271,13 +289,13 @@ internal sealed class DeadlockDetector
 
         try
         {
-            CopyPendingMains(_mainIds);
+            bool goexited = CopyPendingMains(_mainIds);
             foreach (GoroutineList list in _scheduler.GoroutineLists)
             {
                 list.CopyLiveTo(_scanned);
             }
 
-            Verdict verdict = Classify(_scanned, _mainIds, requireLeaked: false);
+            Verdict verdict = Classify(_scanned, _mainIds, goexited, requireLeaked: false);
             Volatile.Write(ref _scans, _scans + 1); // sysmon is the only writer; read by Scans
             return verdict;
         }
@@ -292,11 +310,13 @@ internal sealed class DeadlockDetector
     /// <summary>
     /// Whether every goroutine of <paramref name="live"/> is asleep (stage 2's test; with
     /// <paramref name="requireLeaked"/>, also marked leaked, stage 3's) with a main goroutine
-    /// among them; else whether the difference may go away without a step (Moving) or not (Awake).
+    /// among them, or with <paramref name="mainGoexited"/> (a main goroutine ended by Goexit, so
+    /// every goroutine asleep, or none left, is a deadlock); else whether the difference may go
+    /// away without a step (Moving) or not (Awake).
     /// </summary>
-    private static Verdict Classify(List<Goroutine> live, List<long> mainIds, bool requireLeaked)
+    private static Verdict Classify(List<Goroutine> live, List<long> mainIds, bool mainGoexited, bool requireLeaked)
     {
-        bool mainAsleep = false;
+        bool mainAsleep = mainGoexited;
         foreach (Goroutine g in live)
         {
             switch (g.Status)
@@ -328,10 +348,11 @@ internal sealed class DeadlockDetector
 
     /// <summary>
     /// Adds the main goroutine ids of the Go.Main calls not reported yet, and the calls themselves
-    /// if <paramref name="calls"/> is given. Any thread.
+    /// if <paramref name="calls"/> is given; returns whether one of them ended by Goexit. Any thread.
     /// </summary>
-    private void CopyPendingMains(List<long> ids, List<MainCall>? calls = null)
+    private bool CopyPendingMains(List<long> ids, List<MainCall>? calls = null)
     {
+        bool goexited = false;
         lock (_mainsLock)
         {
             foreach (MainCall call in _mains)
@@ -340,9 +361,12 @@ internal sealed class DeadlockDetector
                 {
                     ids.Add(call.GoroutineId);
                     calls?.Add(call);
+                    goexited |= call.Goexited;
                 }
             }
         }
+
+        return goexited;
     }
 
     /// <summary>Queues stage 3. Sysmon only, with no pass running.</summary>
@@ -359,9 +383,9 @@ internal sealed class DeadlockDetector
         try
         {
             _ = LeakDetector.FindLeaked();
-            if (Confirm(_passSteps, out List<MainCall>? deadlocked) is { } dump)
+            if (Confirm(_passSteps, out string message, out List<MainCall>? deadlocked) is { } dump)
             {
-                Report(dump, deadlocked!);
+                Report(message, dump, deadlocked!);
             }
         }
         finally
@@ -374,15 +398,16 @@ internal sealed class DeadlockDetector
 
     /// <summary>
     /// Stage 3's re-check after the collection (see the header): returns the dump of every
-    /// goroutine and the deadlocked Go.Main calls, or null if the program is not deadlocked.
-    /// The pass thread.
+    /// goroutine, Go's message for the deadlock and the deadlocked Go.Main calls, or null if the
+    /// program is not deadlocked. The pass thread.
     /// </summary>
-    private string? Confirm(uint steps, out List<MainCall>? deadlocked)
+    private string? Confirm(uint steps, out string message, out List<MainCall>? deadlocked)
     {
         deadlocked = null;
+        message = Message;
         var pending = new List<MainCall>();
         var mainIds = new List<long>();
-        CopyPendingMains(mainIds, pending);
+        bool goexited = CopyPendingMains(mainIds, pending);
 
         lock (LeakDetector.PassLock)
         {
@@ -392,13 +417,17 @@ internal sealed class DeadlockDetector
             }
 
             List<Goroutine> live = _scheduler.LiveGoroutines();
-            if (Classify(live, mainIds, requireLeaked: true) != Verdict.Asleep
+            if (Classify(live, mainIds, goexited, requireLeaked: true) != Verdict.Asleep
                 || !_scheduler.IsQuiet(out uint after) || after != steps)
             {
                 return null;
             }
 
-            deadlocked = pending.FindAll(call => live.Exists(g => g.Id == call.GoroutineId));
+            deadlocked = pending.FindAll(call => call.Goexited || live.Exists(g => g.Id == call.GoroutineId));
+            if (live.Count == 0)
+            {
+                message = NoGoroutinesMessage; // Go's checkdead, when main called Goexit and every other goroutine returned
+            }
 
             // Described as Go describes them: asleep, not "(leaked)"; a deadlock is the program's state.
             return GoroutineDumpText.Full(GoroutineDump.DescribeAll(live, current: null, static _ => false));
@@ -409,20 +438,21 @@ internal sealed class DeadlockDetector
     /// Delivers Go's fatal error; if a panic handler took it (without one the process has ended),
     /// makes every deadlocked Go.Main throw. The pass thread.
     /// </summary>
-    private void Report(string dump, List<MainCall> deadlocked)
+    private void Report(string message, string dump, List<MainCall> deadlocked)
     {
-        _scheduler.FatalWithDump(Message, dump);
+        _scheduler.FatalWithDump(message, dump);
         lock (_mainsLock)
         {
             foreach (MainCall call in deadlocked)
             {
+                call.DeadlockMessage = message;
                 call.DeadlockDump = dump;
             }
         }
 
         foreach (MainCall call in deadlocked)
         {
-            call.Exited.Set();
+            call.Exited.Signal(byGoexit: false);
         }
     }
 
@@ -439,16 +469,22 @@ internal sealed class DeadlockDetector
         Moving,
     }
 
-    /// <summary>A Go.Main call in progress: its main goroutine, by id (never by reference), and its exit event.</summary>
-    internal sealed class MainCall(long goroutineId, ManualResetEventSlim exited)
+    /// <summary>A Go.Main call in progress: its main goroutine, by id (never by reference), and its exit signal.</summary>
+    internal sealed class MainCall(long goroutineId, MainExit exited)
     {
         /// <summary>The main goroutine's id.</summary>
         public long GoroutineId { get; } = goroutineId;
 
-        /// <summary>Set when the main goroutine exits, or by the detector after a deadlock was delivered to a handler.</summary>
-        public ManualResetEventSlim Exited { get; } = exited;
+        /// <summary>Signalled when the main goroutine exits, or by the detector after a deadlock was delivered to a handler.</summary>
+        public MainExit Exited { get; } = exited;
 
-        /// <summary>The dump of the deadlock the call is part of, once reported to a handler; written once under the detector's lock, before <see cref="Exited"/> is set.</summary>
+        /// <summary>Whether the main goroutine ended by Go.Goexit and the call waits for the rest of the program; written under the detector's lock.</summary>
+        public bool Goexited { get; set; }
+
+        /// <summary>The fatal error of the deadlock the call is part of, once reported to a handler; written with <see cref="DeadlockDump"/>.</summary>
+        public string? DeadlockMessage { get; set; }
+
+        /// <summary>The dump of the deadlock the call is part of, once reported to a handler; written once under the detector's lock, before <see cref="Exited"/> is signalled.</summary>
         public string? DeadlockDump { get; set; }
     }
 }

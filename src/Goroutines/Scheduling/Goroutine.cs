@@ -79,7 +79,7 @@ internal sealed class Goroutine : SynchronizationContext
 
     // The events Go.Main waits on, signalled when its main goroutine exits: a side table, as
     // only a handful of goroutines ever have one (a field would cost every goroutine 8 bytes).
-    private static readonly ConditionalWeakTable<Goroutine, ManualResetEventSlim> s_exitSignals = [];
+    private static readonly ConditionalWeakTable<Goroutine, MainExit> s_exitSignals = [];
 
     // ---- identity and diagnostics: written at spawn by the spawning thread, read by dumps ----
 
@@ -123,8 +123,9 @@ internal sealed class Goroutine : SynchronizationContext
     private volatile bool _preemptRequested;
 
 
-    // The entry delegate until the first step, then the root task (null if it completed at once);
-    // the exception that ended the goroutine if it panicked. One field for three phases (W2).
+    // The entry (a delegate, or a GoroutineEntry with its arguments) until the first step, then
+    // the root task (null if it completed at once); the exception that ended the goroutine if it
+    // panicked. One field for three phases (W2).
     private object? _body;
 
     // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
@@ -184,7 +185,7 @@ internal sealed class Goroutine : SynchronizationContext
     public Exception? PanicException => _body as Exception;
 
     /// <summary>The entry function while the goroutine has not started, else null. Any thread; racy (dumps).</summary>
-    public Delegate? Entry => Has(Flags.Started) ? null : _body as Delegate;
+    public Delegate? Entry => Has(Flags.Started) ? null : _body as Delegate ?? (_body as GoroutineEntry)?.Function;
 
     /// <summary>
     /// The task of the entry function while it is suspended (the outermost frame of the goroutine's
@@ -196,7 +197,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// Creates a goroutine about to be queued by its spawner, to start in <paramref name="executionContext"/>
     /// (null: a clean context). Spawning thread only.
     /// </summary>
-    public Goroutine(long id, Delegate entry, long parentId, string? member, string? file, int line, ManualResetEventSlim? exitSignal, ExecutionContext? executionContext)
+    public Goroutine(long id, object entry, long parentId, string? member, string? file, int line, MainExit? exitSignal, ExecutionContext? executionContext)
     {
         Id = id;
         _body = entry;
@@ -397,11 +398,19 @@ internal sealed class Goroutine : SynchronizationContext
     private void Start()
     {
         Set(Flags.Started, true);
-        var entry = (Delegate)_body!;
+        object entry = _body!;
         _body = null;
         Task? root = null;
         switch (entry)
         {
+            case GoroutineEntry call:
+                root = call.Start();
+                if (root is null)
+                {
+                    return;
+                }
+
+                break;
             case Action action:
                 action();
                 return;
@@ -475,6 +484,13 @@ internal sealed class Goroutine : SynchronizationContext
                 _body = root.Exception?.InnerException ?? new TaskCanceledException(root);
             }
 
+            if (_body is GoexitException)
+            {
+                // Go.Goexit unwound the goroutine, its finally blocks run: an exit, not a panic.
+                _body = null;
+                Set(Flags.Goexited, true);
+            }
+
             return StepOutcome.Exited;
         }
 
@@ -520,10 +536,10 @@ internal sealed class Goroutine : SynchronizationContext
         _executionContext = null;
         _body = _body as Exception; // the panic, if any, stays for the report; the task goes
         ClearPreemptRequest();
-        if (Has(Flags.SignalsExit) && s_exitSignals.TryGetValue(this, out ManualResetEventSlim? exitSignal))
+        if (Has(Flags.SignalsExit) && s_exitSignals.TryGetValue(this, out MainExit? exitSignal))
         {
             s_exitSignals.Remove(this);
-            exitSignal.Set();
+            exitSignal.Signal(byGoexit: Has(Flags.Goexited));
         }
 
         // A flow that yielded in the step in which the goroutine returned outlives it.
@@ -600,5 +616,8 @@ internal sealed class Goroutine : SynchronizationContext
 
         // The last Yielded step yielded because sysmon asked.
         WasPreempted = 16,
+
+        // It ended by Go.Goexit: no panic, and a main goroutine's program goes on.
+        Goexited = 32,
     }
 }

@@ -35,21 +35,33 @@ internal sealed partial class Scheduler
     /// handler installed, throws <see cref="DeadlockException"/>). Clears <paramref name="main"/>
     /// once the goroutine holds it. A thread outside the runtime.
     /// </summary>
-    /// <remarks>Go: runtime.main, for the part that waits for main.main.</remarks>
+    /// <remarks>
+    /// A main goroutine that ends by <see cref="Go.Goexit"/> does not end the program: the
+    /// thread waits on while other goroutines run, until the detector finds that none can run
+    /// (none is left, or every one is blocked forever), which is fatal as in Go.
+    /// Go: runtime.main, for the part that waits for main.main.
+    /// </remarks>
     internal void RunMain(ref Func<Task> main, string member, string file, int line)
     {
-        var exited = new ManualResetEventSlim();
-        long id = Spawn(main, member, file, line, exited);
+        var exit = new MainExit();
+        long id = Spawn(main, member, file, line, exit);
         main = null!;
-        DeadlockDetector.MainCall call = Deadlocks.Register(id, exited);
-        exited.Wait();
+        DeadlockDetector.MainCall call = Deadlocks.Register(id, exit);
+        exit.Wait();
+        if (call.DeadlockDump is null && exit.ByGoexit)
+        {
+            exit.Reset();
+            Deadlocks.NoteGoexit(call); // from now on only the detector signals the exit
+            exit.Wait();
+        }
+
         Deadlocks.Unregister(call);
         if (call.DeadlockDump is { } dump)
         {
-            throw new DeadlockException(dump);
+            throw new DeadlockException(call.DeadlockMessage!, dump);
         }
 
-        exited.Dispose();
+        exit.Dispose();
     }
 
     /// <summary>The sum of the processors' step ticks, read racily: it moves whenever any goroutine runs a step.</summary>

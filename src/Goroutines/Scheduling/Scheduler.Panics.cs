@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading;
@@ -13,6 +14,20 @@ namespace Goroutines.Scheduling;
 // never lost. By default the runtime prints Go's report on stderr and ends the
 // process with exit code 2, as Go does; a program or a test may install a handler
 // instead (Go.SetPanicHandler), and then the runtime goes on.
+//
+// The reports keep Go's shape, so that tools and eyes that read Go's find their lines:
+//   panic: <the value as Go prints it: an exception's message>
+//   <blank>
+//   goroutine N [running]:
+//   <the .NET exception: its type, message and stack trace, where Go prints frames>
+//   created by <the spawning member> in goroutine M
+//   <TAB><file>:<line>
+// and a fatal error of the runtime:
+//   fatal error: <message>
+//   <blank>
+//   [<detail, such as Go's "runtime: program exceeds N-thread limit">, a blank line]
+//   goroutine N [running]:      (or "runtime stack:" outside a goroutine)
+//   <the stack of the call that found the error>
 internal sealed partial class Scheduler
 {
     private Action<GoroutinePanic>? _panicHandler;
@@ -23,22 +38,48 @@ internal sealed partial class Scheduler
 
     private void ReportPanic(Goroutine g, Exception exception)
     {
+        string message = $"panic: {exception.Message}";
         var report = new StringBuilder();
-        report.Append("panic: ").Append(exception).Append("\n\n");
+        report.Append(message).Append("\n\n");
         report.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n");
+        report.Append(exception).Append('\n');
         GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
-        Deliver(new GoroutinePanic(exception, g.Id, $"panic: {exception.GetType().FullName}: {exception.Message}", report.ToString(), isFatal: false));
+        Deliver(new GoroutinePanic(exception, g.Id, message, report.ToString(), isFatal: false));
     }
 
-    /// <summary>Reports a runtime fatal error (Go's <c>fatal error: ...</c>), which no recover could catch.</summary>
-    internal void Fatal(string detail, string message) => DeliverFatal(message, $"{detail}\nfatal error: {message}\n");
+    /// <summary>
+    /// Reports a runtime fatal error (Go's <c>fatal error: ...</c>), which no recover could catch,
+    /// with the stack of the calling code and, if given, a <paramref name="detail"/> line after
+    /// the first. Returns only if a panic handler is installed.
+    /// </summary>
+    internal void Fatal(string message, string? detail = null)
+    {
+        var report = new StringBuilder();
+        report.Append("fatal error: ").Append(message).Append("\n\n");
+        if (detail is not null)
+        {
+            report.Append(detail).Append("\n\n");
+        }
+
+        Goroutine? g = Goroutine.Running;
+        report.Append(g is null ? "runtime stack:\n" : string.Create(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n"));
+        report.Append(new StackTrace(1, fNeedFileInfo: true));
+        if (g is not null)
+        {
+            GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
+        }
+
+        DeliverFatal(message, report.ToString());
+    }
 
     /// <summary>
     /// Reports a runtime fatal error whose report is Go's <c>fatal error: ...</c> line, a blank line
-    /// and <paramref name="dump"/>, the goroutines it concerns (Go's checkdead and its traceback).
+    /// and <paramref name="dump"/>, the goroutines it concerns (Go's checkdead and its traceback);
+    /// the line alone when there are none.
     /// Returns only if a panic handler is installed.
     /// </summary>
-    internal void FatalWithDump(string message, string dump) => DeliverFatal(message, $"fatal error: {message}\n\n{dump}");
+    internal void FatalWithDump(string message, string dump) =>
+        DeliverFatal(message, dump.Length == 0 ? $"fatal error: {message}\n" : $"fatal error: {message}\n\n{dump}");
 
     private void DeliverFatal(string message, string report) =>
         Deliver(new GoroutinePanic(null, Goroutine.Running?.Id ?? 0, $"fatal error: {message}", report, isFatal: true));

@@ -161,15 +161,15 @@ internal sealed partial class Scheduler
     // ---------------------------------------------------------------- spawning and readying
 
     /// <summary>
-    /// Creates a goroutine running <paramref name="entry"/> and queues it, and returns its id. Any
-    /// thread. The parent is the running goroutine unless <paramref name="parentId"/> names one.
+    /// Creates a goroutine running <paramref name="entry"/> (an Action, a Func of Task or ValueTask,
+    /// or a <see cref="GoroutineEntry"/>) and queues it, and returns its id. Any thread. The parent is the running goroutine unless <paramref name="parentId"/> names one.
     /// </summary>
     /// <remarks>
     /// The id, not the goroutine: a caller that keeps the goroutine in a local while it blocks
     /// (Go.Main) would keep it reachable, and the deadlock detector could never find it.
     /// Go: newproc.
     /// </remarks>
-    public long Spawn(Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal = null, long parentId = -1) =>
+    public long Spawn(object entry, string? member, string? file, int line, MainExit? exitSignal = null, long parentId = -1) =>
         Spawn(ExecutionContext.Capture(), entry, member, file, line, exitSignal, parentId);
 
     /// <summary>
@@ -178,11 +178,11 @@ internal sealed partial class Scheduler
     /// functions registered now and started later by whichever thread fires them
     /// (<c>Clock.AfterFunc</c>, <c>Context.AfterFunc</c>), as .NET's timers and token registrations do.
     /// </summary>
-    public void SpawnIn(ExecutionContext? captured, Action entry, string member, string file, int line) =>
+    public void SpawnIn(ExecutionContext? captured, Delegate entry, string member, string file, int line) =>
         Spawn(captured, entry, member, file, line, exitSignal: null, parentId: -1);
 
     // The entry runs in executionContext, as Task.Run's delegate runs in its caller's.
-    private long Spawn(ExecutionContext? executionContext, Delegate entry, string? member, string? file, int line, ManualResetEventSlim? exitSignal, long parentId)
+    private long Spawn(ExecutionContext? executionContext, object entry, string? member, string? file, int line, MainExit? exitSignal, long parentId)
     {
         Machine? machine = Machine.Current;
         if (parentId < 0)
@@ -494,7 +494,7 @@ internal sealed partial class Scheduler
         }
         else
         {
-            Fatal($"runtime: program exceeds {Volatile.Read(ref _maxThreads)}-thread limit", "thread exhaustion");
+            Fatal("thread exhaustion", $"runtime: program exceeds {Volatile.Read(ref _maxThreads)}-thread limit");
         }
     }
 

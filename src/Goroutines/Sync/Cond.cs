@@ -9,10 +9,10 @@ using Goroutines.Scheduling;
 
 namespace Goroutines.Sync;
 
-// Cond: Go's sync.Cond over a Mutex. A waiter joins the notify list while it still
-// holds the mutex, then unlocks and parks; Signal and Broadcast take waiters off the
-// list and ready them; a woken waiter locks the mutex again before Wait returns. A
-// signal is never lost between the unlock and the park: the waiter is on the list
+// Cond: Go's sync.Cond over a locker (a Mutex, an RWMutex or its read locker). A
+// waiter joins the notify list while it still holds the lock, then unlocks and parks;
+// Signal and Broadcast take waiters off the list and ready them; a woken waiter locks
+// again before Wait returns. A signal is never lost between the unlock and the park: the waiter is on the list
 // before the unlock, and a ready before the park completes the park at once (Waiter).
 //
 // Invariants:
@@ -20,36 +20,36 @@ namespace Goroutines.Sync;
 
 /// <summary>
 /// Go's <c>sync.Cond</c>: a rendezvous point for goroutines waiting for, or announcing, a change
-/// of state guarded by a <see cref="Sync.Mutex"/>.
+/// of state guarded by a lock (an <see cref="ILocker"/>: a <see cref="Sync.Mutex"/> most often).
 /// </summary>
 /// <remarks>
-/// Call <see cref="WaitAsync"/> with the mutex held, in a loop that re-checks the condition (as in
+/// Call <see cref="WaitAsync"/> with the lock held, in a loop that re-checks the condition (as in
 /// Go, a woken waiter must check again). <see cref="Signal"/> and <see cref="Broadcast"/> may be
-/// called with or without the mutex held. Waiters are woken in the order they began waiting.
+/// called with or without the lock held. Waiters are woken in the order they began waiting.
 /// </remarks>
 public sealed class Cond
 {
     private readonly Lock _lock = new();
     private readonly Queue<SignalWaiter> _waiters = new();
 
-    /// <summary>Creates a condition over <paramref name="mutex"/> (Go's <c>sync.NewCond(&amp;mu)</c>).</summary>
-    /// <param name="mutex">The mutex that guards the condition.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="mutex"/> is null.</exception>
-    public Cond(Mutex mutex)
+    /// <summary>Creates a condition over <paramref name="locker"/> (Go's <c>sync.NewCond(&amp;mu)</c>).</summary>
+    /// <param name="locker">The lock that guards the condition: a <see cref="Sync.Mutex"/>, an <see cref="RWMutex"/>, or an RWMutex's <see cref="RWMutex.RLocker"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="locker"/> is null.</exception>
+    public Cond(ILocker locker)
     {
-        ArgumentNullException.ThrowIfNull(mutex);
-        Mutex = mutex;
+        ArgumentNullException.ThrowIfNull(locker);
+        Locker = locker;
     }
 
-    /// <summary>The mutex that guards the condition (Go's <c>c.L</c>).</summary>
-    public Mutex Mutex { get; }
+    /// <summary>The lock that guards the condition (Go's <c>c.L</c>).</summary>
+    public ILocker Locker { get; }
 
     /// <summary>
-    /// Unlocks <see cref="Mutex"/>, parks until <see cref="Signal"/> or <see cref="Broadcast"/>
+    /// Unlocks <see cref="Locker"/>, parks until <see cref="Signal"/> or <see cref="Broadcast"/>
     /// wakes this waiter, and locks it again before returning (Go's <c>c.Wait</c>). Call it with
-    /// the mutex held.
+    /// the lock held.
     /// </summary>
-    /// <exception cref="SynchronizationLockException">The mutex was not held (Go's fatal error "sync: unlock of unlocked mutex").</exception>
+    /// <exception cref="SynchronizationLockException">The lock was not held (Go's fatal error "sync: unlock of unlocked mutex").</exception>
     public async ValueTask WaitAsync()
     {
         SignalWaiter waiter = SignalWaiter.Rent();
@@ -60,7 +60,7 @@ public sealed class Cond
 
         try
         {
-            Mutex.Unlock();
+            Locker.Unlock();
         }
         catch
         {
@@ -69,7 +69,7 @@ public sealed class Cond
         }
 
         await waiter.ParkAsync(WaitReason.SyncCondWait).ConfigureAwait(true);
-        await Mutex.LockAsync().ConfigureAwait(true);
+        await Locker.LockAsync().ConfigureAwait(true);
     }
 
     // Takes a waiter that will never park off the list (a rare path: a copy of the list). If a

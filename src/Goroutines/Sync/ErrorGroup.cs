@@ -290,7 +290,7 @@ public sealed class ErrorGroup
                         {
                             await asynchronous().ConfigureAwait(true);
                         }
-                        catch (Exception ex)
+                        catch (Exception ex) when (ex is not GoexitException)
                         {
                             Record(ex);
                         }
@@ -313,7 +313,7 @@ public sealed class ErrorGroup
                         {
                             synchronous();
                         }
-                        catch (Exception ex)
+                        catch (Exception ex) when (ex is not GoexitException)
                         {
                             Record(ex);
                         }

@@ -49,7 +49,7 @@ namespace Goroutines.Sync;
 /// Any goroutine or thread may unlock a mutex another locked, as in Go. An unlock happens-before
 /// the lock it lets through returns. Not reentrant. The zero-allocation fast path is one CAS.
 /// </remarks>
-public sealed class Mutex
+public sealed class Mutex : ILocker
 {
     private const int Locked = 1;
     private const int Woken = 2;
@@ -125,7 +125,7 @@ public sealed class Mutex
         {
             if ((old & Locked) == 0)
             {
-                Scheduler.Instance.Fatal(string.Empty, "sync: unlock of unlocked mutex");
+                Scheduler.Instance.Fatal("sync: unlock of unlocked mutex");
                 throw new SynchronizationLockException("sync: unlock of unlocked mutex");
             }
 
@@ -292,4 +292,10 @@ public sealed class Mutex
             old = Volatile.Read(ref _state);
         }
     }
+
+    /// <inheritdoc/>
+    async ValueTask ILocker.LockAsync() => await LockAsync().ConfigureAwait(true);
+
+    /// <inheritdoc/>
+    void ILocker.Lock() => Lock();
 }

@@ -17,14 +17,15 @@ namespace Goroutines.Sync;
 
 /// <summary>
 /// Go's <c>sync.Once</c>: runs a function exactly once, however many goroutines call
-/// <see cref="DoAsync"/> or <see cref="Do"/>; every caller returns only after that one call has
+/// <see cref="DoAsync(Func{Task})"/> or <see cref="Do"/>; every caller returns only after that one call has
 /// returned. A function that throws counts as done: the exception reaches the caller that ran it,
 /// and later calls return without running anything (as Go's <c>Do</c> after a panic).
 /// </summary>
 /// <remarks>
-/// The return of the one call happens-before every call of <see cref="DoAsync"/> or
-/// <see cref="Do"/> returns. The static <see cref="Wrap(Action)"/> and <see cref="Wrap{T}(Func{T})"/>
-/// are Go's <c>sync.OnceFunc</c> and <c>sync.OnceValue</c>.
+/// The return of the one call happens-before every call of <see cref="DoAsync(Func{Task})"/>,
+/// <see cref="DoAsync(Action)"/> or <see cref="Do"/> returns. The static <see cref="Wrap(Action)"/>
+/// and <see cref="Wrap{T}(Func{T})"/> are Go's <c>sync.OnceFunc</c> and <c>sync.OnceValue</c>, and
+/// <c>Wrap(() =&gt; (a, b))</c>, over a tuple, is <c>sync.OnceValues</c>.
 /// </remarks>
 public sealed class Once
 {
@@ -48,10 +49,23 @@ public sealed class Once
 
     /// <summary>
     /// Runs the synchronous <paramref name="function"/> if no call of this once has run one yet,
+    /// parking other callers until it returns (Go's <c>once.Do(f)</c> for an <c>f</c> that does
+    /// not wait): no caller's thread blocks.
+    /// </summary>
+    /// <inheritdoc cref="DoAsync(Func{Task})" path="/param"/>
+    /// <inheritdoc cref="DoAsync(Func{Task})" path="/exception"/>
+    public ValueTask DoAsync(Action function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Volatile.Read(ref _done) != 0 ? default : DoSlowAsync(function);
+    }
+
+    /// <summary>
+    /// Runs the synchronous <paramref name="function"/> if no call of this once has run one yet,
     /// blocking other callers' threads until it returns (in a blocking region on a goroutine's).
     /// </summary>
-    /// <inheritdoc cref="DoAsync" path="/param"/>
-    /// <inheritdoc cref="DoAsync" path="/exception"/>
+    /// <inheritdoc cref="DoAsync(Func{Task})" path="/param"/>
+    /// <inheritdoc cref="DoAsync(Func{Task})" path="/exception"/>
     public void Do(Action function)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -115,6 +129,12 @@ public sealed class Once
                 {
                     value = pending!();
                 }
+                catch (GoexitException)
+                {
+                    // The caller's goroutine ends; later callers have no value to get (Go's OnceValue panics for them too).
+                    failure = ExceptionDispatchInfo.Capture(new InvalidOperationException("The function of this Once.Wrap called Go.Goexit, so it has no value to return."));
+                    throw;
+                }
                 catch (Exception ex)
                 {
                     failure = ExceptionDispatchInfo.Capture(ex);
@@ -129,7 +149,8 @@ public sealed class Once
         };
     }
 
-    private async ValueTask DoSlowAsync(Func<Task> function)
+    // The slow path of both DoAsync forms: function is a Func<Task> or an Action.
+    private async ValueTask DoSlowAsync(Delegate function)
     {
         using (await _mutex.LockAsync().ConfigureAwait(true))
         {
@@ -137,7 +158,14 @@ public sealed class Once
             {
                 try
                 {
-                    await function().ConfigureAwait(true);
+                    if (function is Func<Task> asynchronous)
+                    {
+                        await asynchronous().ConfigureAwait(true);
+                    }
+                    else
+                    {
+                        ((Action)function)();
+                    }
                 }
                 finally
                 {

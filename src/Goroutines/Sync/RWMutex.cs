@@ -32,7 +32,7 @@ namespace Goroutines.Sync;
 /// <see cref="RUnlock"/> happens-before the <see cref="LockAsync"/> it lets through returns. Not
 /// reentrant: a reader that takes the read lock again while a writer waits deadlocks, as in Go.
 /// </remarks>
-public sealed class RWMutex
+public sealed class RWMutex : ILocker
 {
     // Most readers at once (1 << 30, as Go's rwmutexMaxReaders).
     private const int MaxReaders = 1 << 30;
@@ -203,7 +203,7 @@ public sealed class RWMutex
 
     private static SynchronizationLockException Misuse(string message)
     {
-        Scheduler.Instance.Fatal(string.Empty, message);
+        Scheduler.Instance.Fatal(message);
         return new SynchronizationLockException(message);
     }
 
@@ -241,10 +241,32 @@ public sealed class RWMutex
         return new RWMutexScope(this, writer: true);
     }
 
+    /// <summary>
+    /// A locker over the read lock (Go's <c>rw.RLocker()</c>): its <c>Lock</c> and <c>Unlock</c>
+    /// take and release a read lock, so that a <see cref="Cond"/> can wait with readers.
+    /// </summary>
+    /// <returns>A locker whose calls go to <see cref="RLockAsync"/>, <see cref="RLock"/> and <see cref="RUnlock"/>.</returns>
+    public ILocker RLocker() => new ReadLocker(this);
+
+    /// <inheritdoc/>
+    async ValueTask ILocker.LockAsync() => await LockAsync().ConfigureAwait(true);
+
+    /// <inheritdoc/>
+    void ILocker.Lock() => Lock();
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RWMutexScope> WaitForReadersAsync()
     {
         await RuntimeSemaphore.Ensure(ref _writerSemaphore).AcquireAsync(WaitReason.SyncRWMutexLock).ConfigureAwait(true);
         return new RWMutexScope(this, writer: true);
+    }
+
+    private sealed class ReadLocker(RWMutex mutex) : ILocker
+    {
+        public async ValueTask LockAsync() => await mutex.RLockAsync().ConfigureAwait(true);
+
+        public void Lock() => mutex.RLock();
+
+        public void Unlock() => mutex.RUnlock();
     }
 }

@@ -14,9 +14,10 @@ namespace Goroutines.Sync;
 // atomic operation each, and waiters park on a RuntimeSemaphore.
 //
 // Protocol (Go's):
-//   Add:  add delta to the counter; if it went negative, throw; if it is still
-//         positive or nobody waits, done. Else (zero with waiters) reset the word to
-//         0 and release the semaphore once per waiter.
+//   Add:  add delta to the counter unless it would go negative (then throw, the word
+//         unchanged: Go's leaves the counter negative); if it is still positive or
+//         nobody waits, done. Else (zero with waiters) reset the word to 0 and release
+//         the semaphore once per waiter.
 //   Wait: read the word; counter zero -> done. Else CAS waiters + 1 and acquire the
 //         semaphore. A release that comes before the acquire parks is kept as a
 //         permit, so no wake-up is lost.
@@ -48,20 +49,34 @@ public sealed class WaitGroup
 
     /// <summary>Adds <paramref name="delta"/> (which may be negative) to the counter (Go's <c>wg.Add</c>).</summary>
     /// <param name="delta">The change to the counter.</param>
-    /// <exception cref="InvalidOperationException">The counter went negative (Go's panic "sync: negative WaitGroup counter").</exception>
+    /// <exception cref="InvalidOperationException">The counter would go negative (Go's panic "sync: negative WaitGroup counter", an <see cref="IRuntimeError"/>); the counter is left as it was.</exception>
     public void Add(int delta)
     {
-        long state = Interlocked.Add(ref _state, (long)delta << 32);
-        int counter = (int)(state >> 32);
-        int waiters = (int)state;
-        if (counter < 0)
+        // Checked before the word changes (as Mutex checks its word): a failed Add leaves the
+        // counter as it was, where Go's leaves it negative.
+        long state = Volatile.Read(ref _state);
+        while (true)
         {
-            throw new InvalidOperationException("sync: negative WaitGroup counter");
+            if ((int)(state >> 32) + (long)delta < 0)
+            {
+                throw new RuntimePanicException("sync: negative WaitGroup counter");
+            }
+
+            long seen = Interlocked.CompareExchange(ref _state, state + ((long)delta << 32), state);
+            if (seen == state)
+            {
+                break;
+            }
+
+            state = seen;
         }
 
+        state += (long)delta << 32;
+        int counter = (int)(state >> 32);
+        int waiters = (int)state;
         if (waiters != 0 && delta > 0 && counter == delta)
         {
-            throw new InvalidOperationException("sync: WaitGroup misuse: Add called concurrently with Wait");
+            throw new RuntimePanicException("sync: WaitGroup misuse: Add called concurrently with Wait");
         }
 
         if (counter > 0 || waiters == 0)
@@ -73,7 +88,7 @@ public sealed class WaitGroup
         // misuse Go reports too), so reset the word and release each waiter once.
         if (Interlocked.CompareExchange(ref _state, 0, state) != state)
         {
-            throw new InvalidOperationException("sync: WaitGroup misuse: Add called concurrently with Wait");
+            throw new RuntimePanicException("sync: WaitGroup misuse: Add called concurrently with Wait");
         }
 
         for (int i = 0; i < waiters; i++)
@@ -83,7 +98,7 @@ public sealed class WaitGroup
     }
 
     /// <summary>Subtracts one from the counter (Go's <c>wg.Done</c>).</summary>
-    /// <exception cref="InvalidOperationException">The counter went negative (Go's panic "sync: negative WaitGroup counter").</exception>
+    /// <exception cref="InvalidOperationException">The counter would go negative (Go's panic "sync: negative WaitGroup counter", an <see cref="IRuntimeError"/>); the counter is left as it was.</exception>
     public void Done() => Add(-1);
 
     /// <summary>

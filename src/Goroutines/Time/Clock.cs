@@ -41,6 +41,23 @@ public static class Clock
         }
     }
 
+    /// <summary>
+    /// The current time on <see cref="Provider"/>, with a monotonic reading (Go's <c>time.Now()</c>):
+    /// durations measured from it do not jump when the wall clock is set.
+    /// </summary>
+    /// <returns>The instant now.</returns>
+    public static Instant Now() => Instant.Now(Provider);
+
+    /// <summary>The time elapsed since <paramref name="start"/> (Go's <c>time.Since(t)</c>), by the monotonic clock.</summary>
+    /// <param name="start">An instant, usually from <see cref="Now"/>.</param>
+    /// <returns>The duration from <paramref name="start"/> to now.</returns>
+    public static TimeSpan Since(Instant start) => Now() - start;
+
+    /// <summary>The time left until <paramref name="deadline"/> (Go's <c>time.Until(t)</c>), by the monotonic clock.</summary>
+    /// <param name="deadline">An instant, usually <c>Clock.Now().Add(d)</c>.</param>
+    /// <returns>The duration from now to <paramref name="deadline"/>, negative once it has passed.</returns>
+    public static TimeSpan Until(Instant deadline) => deadline - Now();
+
     /// <summary>Parks the goroutine for at least <paramref name="duration"/> (Go's <c>time.Sleep</c>).</summary>
     /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
     /// <returns>An awaitable that completes when the time has passed.</returns>
@@ -87,6 +104,18 @@ public static class Clock
     /// <returns>A timer whose <see cref="Timer.C"/> is the nil channel.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
     public static Timer AfterFunc(TimeSpan duration, Action function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new Timer(new FunctionTimer(function, member, file, line), duration);
+    }
+
+    /// <summary>
+    /// Runs the async <paramref name="function"/> in its own goroutine after <paramref name="duration"/>
+    /// (Go's <c>time.AfterFunc</c>, whose function may block: here it awaits). The returned timer's
+    /// <see cref="Timer.Stop"/> cancels it before it starts.
+    /// </summary>
+    /// <inheritdoc cref="AfterFunc(TimeSpan, Action, string, string, int)"/>
+    public static Timer AfterFunc(TimeSpan duration, Func<Task> function, [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(function);
         return new Timer(new FunctionTimer(function, member, file, line), duration);

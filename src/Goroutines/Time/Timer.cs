@@ -10,7 +10,7 @@ namespace Goroutines.Time;
 /// <summary>
 /// A single event: after a duration, the time is sent on <see cref="C"/> (Go's <c>time.Timer</c>
 /// from <c>NewTimer</c>), or a function starts in its own goroutine (from
-/// <see cref="Clock.AfterFunc"/>). Its channel can be used in a <see cref="Select"/>.
+/// <see cref="Clock.AfterFunc(TimeSpan, Action, string, string, int)"/>). Its channel can be used in a <see cref="Select"/>.
 /// </summary>
 /// <remarks>
 /// Go 1.23's semantics: once <see cref="Stop"/> or <see cref="Reset"/> returns, no value prepared
@@ -36,7 +36,7 @@ public sealed class Timer : IDisposable
         timer.Reset(scheduler.DeadlineAfter(duration), 0);
     }
 
-    /// <summary>The channel the time is sent on when the timer fires; the nil channel for a timer from <see cref="Clock.AfterFunc"/>.</summary>
+    /// <summary>The channel the time is sent on when the timer fires; the nil channel for a timer from <see cref="Clock.AfterFunc(TimeSpan, Action, string, string, int)"/>.</summary>
     public ReceiveOnlyChan<DateTimeOffset> C => _timer is ChannelTimer channelTimer ? channelTimer.Channel : default;
 
     /// <summary>

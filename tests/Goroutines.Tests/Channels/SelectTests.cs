@@ -309,9 +309,9 @@ public sealed class SelectTests : RuntimeTest
         closed.Close();
         var select = new Select();
 
-        var error = await Assert.ThrowsAsync<ChannelClosedException>(async () => await select.Send(closed, 1).WaitAsync());
-        var withDefault = await Assert.ThrowsAsync<ChannelClosedException>(async () => await select.Send(closed, 1).Default().WaitAsync());
-        var blocking = Assert.Throws<ChannelClosedException>(() => select.Send(closed, 1).Wait());
+        var error = await Assert.ThrowsAnyAsync<ChannelClosedException>(async () => await select.Send(closed, 1).WaitAsync());
+        var withDefault = await Assert.ThrowsAnyAsync<ChannelClosedException>(async () => await select.Send(closed, 1).Default().WaitAsync());
+        var blocking = Assert.ThrowsAny<ChannelClosedException>(() => select.Send(closed, 1).Wait());
 
         Assert.Equal("send on closed channel", error.Message);
         Assert.Equal("send on closed channel", withDefault.Message);
@@ -331,7 +331,7 @@ public sealed class SelectTests : RuntimeTest
 
         target.Close();
 
-        var error = await Assert.ThrowsAsync<ChannelClosedException>(() => selecting.Completion.Within(what: "the select"));
+        var error = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => selecting.Completion.Within(what: "the select"));
         Assert.Equal("send on closed channel", error.Message);
         Assert.False(other.TrySend(1), "The losing receive case is still parked on its channel.");
         Assert.Equal(0, await select.Default().WaitAsync());
@@ -416,6 +416,62 @@ public sealed class SelectTests : RuntimeTest
         }
 
         Assert.True(counts.All(c => Math.Abs(c - (rounds / 4)) <= rounds / 40), $"Counts per case: {string.Join(", ", counts)}.");
+    }
+
+    [Fact]
+    public async Task WaitAsync_ParkedWithTwoSendCasesOnOneChannel_PartnerTakesEitherUniformly_AsGoSortsPollOrderIntoLockOrder()
+    {
+        // Go: select { case c <- 0: case c <- 1: } parked, then a receiver comes. Each round the
+        // receiver succeeds only once the select has parked (an unbuffered channel has no value
+        // otherwise). Counts are Binomial(4,000, 1/2): mean 2,000, standard deviation 32; the bound
+        // of ±10% (200) is 6.3 standard deviations.
+        const int rounds = 4_000;
+        var channel = new Chan<int>();
+        Task selector = GoTest.Start(async () =>
+        {
+            var select = new Select();
+            for (int i = 0; i < rounds; i++)
+            {
+                await select.Send(channel, 0).Send(channel, 1).WaitAsync();
+            }
+        });
+
+        int[] counts = new int[2];
+        for (int i = 0; i < rounds; i++)
+        {
+            int value = -1;
+            Assert.True(Poll.Until(() => channel.TryReceive(out value), TestTimeouts.Default), $"Round {i}: the select did not park.");
+            counts[value]++;
+        }
+
+        await selector.Within(what: "the selecting goroutine");
+        AssertWithinTenPercentOfUniform(counts, rounds);
+    }
+
+    [Fact]
+    public async Task WaitAsync_ParkedWithTwoReceiveCasesOnOneChannel_SenderFillsEitherUniformly_AsGoSortsPollOrderIntoLockOrder()
+    {
+        // As above for select { case <-c: case <-c: }: the sender succeeds only once the select parked.
+        const int rounds = 4_000;
+        var channel = new Chan<int>();
+        Task<int[]> selector = GoTest.Start(async () =>
+        {
+            int[] chosen = new int[2];
+            var select = new Select();
+            for (int i = 0; i < rounds; i++)
+            {
+                chosen[await select.Receive(channel).Receive(channel).WaitAsync()]++;
+            }
+
+            return chosen;
+        });
+
+        for (int i = 0; i < rounds; i++)
+        {
+            Assert.True(Poll.Until(() => channel.TrySend(i), TestTimeouts.Default), $"Round {i}: the select did not park.");
+        }
+
+        AssertWithinTenPercentOfUniform(await selector.Within(what: "the selecting goroutine"), rounds);
     }
 
     // ------------------------------------------------------------------ reuse and misuse
@@ -611,6 +667,12 @@ public sealed class SelectTests : RuntimeTest
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static void AssertWithinTenPercentOfUniform(int[] counts, int rounds)
+    {
+        int expected = rounds / counts.Length;
+        Assert.True(counts.All(c => Math.Abs(c - expected) <= expected / 10), $"Counts per case: {string.Join(", ", counts)}.");
+    }
 
     private static void RunReadyRounds(Select select, Chan<int> ints, Chan<string> strings, Chan<long> empty, int rounds)
     {

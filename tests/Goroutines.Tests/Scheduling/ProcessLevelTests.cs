@@ -48,8 +48,8 @@ public sealed class ProcessLevelTests
 
         Assert.False(outcome.TimedOut);
         Assert.Equal(2, outcome.ExitCode);
-        Assert.StartsWith("panic: System.InvalidOperationException: boom from a goroutine", outcome.StandardError, StringComparison.Ordinal);
-        Assert.Matches(@"\n\ngoroutine \d+ \[running\]:\ncreated by PanicWithoutHandler in goroutine \d+\n\t.*ProcessLevelTests\.cs:\d+\n", outcome.StandardError);
+        Assert.Matches(@"^panic: boom from a goroutine\n\ngoroutine \d+ \[running\]:\nSystem\.InvalidOperationException: boom from a goroutine\n", outcome.StandardError);
+        Assert.Matches(@"\ncreated by PanicWithoutHandler in goroutine \d+\n\t.*ProcessLevelTests\.cs:\d+\n$", outcome.StandardError);
         Assert.DoesNotContain("not reached", outcome.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -93,7 +93,8 @@ public sealed class SchedulerPanicsTests : RuntimeTest
         GoroutinePanic panic = Assert.Single(panics, p => p.GoroutineId == id);
         Assert.Same(expected, panic.Exception);
         Assert.False(panic.IsFatal);
-        Assert.Equal($"panic: {expected.GetType().FullName}: {expected.Message}", panic.Message);
+        Assert.Equal($"panic: {expected.Message}", panic.Message);
+        Assert.StartsWith($"panic: {expected.Message}\n\ngoroutine {id} [running]:\n{expected.GetType().FullName}: {expected.Message}\n", panic.Report, StringComparison.Ordinal);
         Assert.StartsWith("panic: ", panic.Report, StringComparison.Ordinal);
         Assert.Contains($"goroutine {id} [running]:", panic.Report, StringComparison.Ordinal);
         Assert.Contains($"created by {spawner}\n", panic.Report, StringComparison.Ordinal); // from a plain thread: no creating goroutine
