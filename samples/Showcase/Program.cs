@@ -136,8 +136,8 @@ Go.Main(async () =>
 
     var evens = new Chan<int>();
     var odds = new Chan<int>();
-    Go.Run(() => ProduceAsync(evens, 0, 1_000));
-    Go.Run(() => ProduceAsync(odds, 1, 1_000));
+    Go.Run(ProduceAsync, evens.ToSendOnly(), 0, 1_000); // go produce(evens, 0, 1000); a method group takes no implicit conversion, so the send-only view
+    Go.Run(ProduceAsync, odds.ToSendOnly(), 1, 1_000);
     var select = new Select(); // one per loop: its rounds allocate nothing
     int fromEvens = 0, fromOdds = 0;
     long total = 0;
@@ -393,8 +393,8 @@ static async Task<int> SieveAsync(int count)
     for (int i = 0; i < count; i++)
     {
         prime = await candidates.ReceiveAsync();
-        (ReceiveOnlyChan<int> input, Chan<int> output, int divisor) = (candidates, new Chan<int>(), prime);
-        Go.Run(() => FilterAsync(input, output, divisor)); // captures this round's copies, not the loop's variables
+        var output = new Chan<int>();
+        Go.Run(FilterAsync, candidates, output.ToSendOnly(), prime); // go filter(ch, ch1, prime): the arguments are this round's
         candidates = output;
     }
 

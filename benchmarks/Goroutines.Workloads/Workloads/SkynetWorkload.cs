@@ -17,9 +17,10 @@ namespace Goroutines.Workloads.Workloads;
 /// </summary>
 /// <remarks>
 /// <para>
-/// On this runtime, every node is a goroutine (<see cref="Go.Run(Func{Task}, string, string, int)"/>)
-/// sending on its parent's unbuffered <see cref="Chan{T}"/> and receiving its children's sums
-/// on one of its own, as the Go reference.
+/// On this runtime, every node is a goroutine started as Go's <c>go skynet(rc, sub, size/div, div)</c>,
+/// with its arguments (<see cref="Go.Run{T1, T2, T3, T4}(Func{T1, T2, T3, T4, Task}, T1, T2, T3, T4, string, string, int)"/>),
+/// sending on its parent's unbuffered <see cref="Chan{T}"/> and receiving its children's sums on one
+/// of its own, as the Go reference.
 /// </para>
 /// <para>
 /// On plain .NET, every node is a <see cref="Task.Run(Func{Task})"/> async lambda and every
@@ -66,7 +67,7 @@ internal static class SkynetWorkload
     {
         var c = new Chan<long>();
         long start = Stopwatch.GetTimestamp();
-        Go.Run(() => SkynetAsync(c, 0, n, div));
+        Go.Run(SkynetAsync, c.ToSendOnly(), 0L, (long)n, (long)div);
         long sum = await c.ReceiveAsync();
         Report(Stopwatch.GetElapsedTime(start), n, sum);
     });
@@ -84,7 +85,7 @@ internal static class SkynetWorkload
         for (long i = 0; i < div; i++)
         {
             long sub = num + (i * (size / div));
-            Go.Run(() => SkynetAsync(rc, sub, size / div, div));
+            Go.Run(SkynetAsync, rc.ToSendOnly(), sub, size / div, div);
         }
 
         for (long i = 0; i < div; i++)
