@@ -57,8 +57,8 @@ public static class Go
 
     /// <summary>
     /// Starts a goroutine calling <paramref name="function"/> with arguments evaluated now (Go's
-    /// <c>go f(x, y)</c>): they are copied when the goroutine is started, so a loop variable passed
-    /// in is that iteration's value, and no closure is allocated. Any thread.
+    /// <c>go f(x, y)</c>): they are copied at this call, so a loop variable passed in is that
+    /// iteration's value, and no closure is allocated. Any thread.
     /// </summary>
     /// <param name="function">The goroutine's body: a method group or a lambda of the arguments.</param>
     /// <param name="arg1">Argument 1 of <paramref name="function"/>.</param>
@@ -273,7 +273,10 @@ public static class Go
     /// In the main goroutine of <see cref="Main"/>, the program does not end: the other goroutines
     /// run on, and when none can run any more (none is left, or every one is blocked forever) the
     /// program ends as Go's does, with <c>fatal error: no goroutines (main called runtime.Goexit) -
-    /// deadlock!</c> (or <c>all goroutines are asleep - deadlock!</c>) and exit code 2.
+    /// deadlock!</c> (or <c>all goroutines are asleep - deadlock!</c>) and exit code 2. As Go
+    /// knows no threads but its own, that verdict does not wait for work a thread outside the
+    /// runtime (a .NET timer, <c>Task.Run</c>) might start later: after a Goexit in main, keep
+    /// such work in goroutines.
     /// </para>
     /// </remarks>
     /// <exception cref="GoexitException">Always: the way the goroutine ends.</exception>

@@ -17,9 +17,18 @@ namespace Goroutines;
 /// </remarks>
 public sealed class PanicException : Exception
 {
+    private string? _message;
+
     internal PanicException(object value)
-        : base(PanicValues.Format(value), value as Exception) => Value = value;
+        : base(null, value as Exception) => Value = value;
 
     /// <summary>The value passed to <see cref="Go.Panic"/> (Go's result of <c>recover()</c>).</summary>
     public object Value { get; }
+
+    /// <summary>
+    /// The value as Go's panic report prints it, formatted when first asked for (as Go calls a
+    /// value's <c>Error</c> or <c>String</c> only to print it), so a recovered panic never runs the
+    /// value's <see cref="object.ToString"/>.
+    /// </summary>
+    public override string Message => _message ??= PanicValues.Format(Value);
 }

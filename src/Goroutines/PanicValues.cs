@@ -18,8 +18,32 @@ internal static class PanicValues
     // Go's runtime prints a float with this many significant digits.
     private const int FloatDigits = 7;
 
-    /// <summary>The text Go's panic report prints for <paramref name="value"/>.</summary>
-    public static string Format(object value) => value switch
+    /// <summary>
+    /// The text Go's panic report prints for <paramref name="value"/>; if the value's own text
+    /// throws (its <c>Message</c> or <c>ToString</c>), what Go prints for a value it cannot print:
+    /// the type, and what went wrong.
+    /// </summary>
+    public static string Format(object value)
+    {
+        try
+        {
+            return FormatValue(value);
+        }
+#pragma warning disable CA1031 // A panic's report must come out whatever the value's ToString does.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"({value.GetType().FullName}) [its text threw {e.GetType().FullName}: {e.Message}]");
+        }
+    }
+
+    /// <summary>
+    /// Go's <c>printindented</c>: the lines of a multi-line panic value after the first are
+    /// indented by a tab, so that they cannot be mistaken for the report's own lines.
+    /// </summary>
+    public static string Indent(string text) => text.Contains('\n', StringComparison.Ordinal) ? text.Replace("\n", "\n\t", StringComparison.Ordinal) : text;
+
+    private static string FormatValue(object value) => value switch
     {
         Exception error => error.Message,
         string text => text,

@@ -176,23 +176,42 @@ public sealed class PortingFunctionsTests : RuntimeTest
     [Fact]
     public async Task OnceDoAsync_SynchronousFunction_RunsOnceAndOtherCallersParkUntilItReturns()
     {
+        const int callers = 8;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
         var once = new Once();
         int runs = 0;
+        int returned = 0;
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         var group = new WaitGroup();
-
-        await GoTest.RunAsync(async () =>
+        for (int i = 0; i < callers; i++)
         {
-            for (int i = 0; i < 8; i++)
+            group.Go(async () =>
             {
-                group.Go(async () => await once.DoAsync(() => Interlocked.Increment(ref runs)));
-            }
+                await once.DoAsync(() =>
+                {
+                    Interlocked.Increment(ref runs);
+                    running.Set();
+                    release.Wait(TestTimeouts.Default); // the one call holds its thread until the test lets it go
+                });
+                Interlocked.Increment(ref returned);
+            });
+        }
 
-            await group.WaitAsync();
-        });
+        GoTest.WaitFor(running, "the one call to start");
+        Assert.True(Poll.Until(() => CountParkedOnOnce() == callers - 1, TestTimeouts.Default), "The other callers did not park.");
+        Assert.Equal(0, Volatile.Read(ref returned)); // every caller waits for the one call
+        release.Set();
+        await GoTest.RunAsync(async () => await group.WaitAsync());
 
         Assert.Equal(1, runs);
+        Assert.Equal(callers, returned);
         Assert.True(once.IsDone);
     }
+
+    // The goroutines parked on a Once's mutex: a Mutex.Lock wait in the dump.
+    private static int CountParkedOnOnce() =>
+        Goroutines.Diagnostics.GoroutineDump.Capture().Goroutines.Count(g => g.WaitReason == "sync.Mutex.Lock");
 
     [Fact]
     public async Task RLocker_TakesTheReadLock_SoACondCanWaitWithReaders()

@@ -2,6 +2,7 @@
 
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
@@ -35,7 +36,8 @@ namespace Goroutines.Channels;
 // each slot has met its element type.
 //
 // Invariants:
-// - One round at a time (Busy); cases added during a round are refused.
+// - One round at a time, of one flow: the flow that adds the first case (a CAS from Idle)
+//   owns the round until it ends; cases or rounds from another flow meanwhile are refused.
 // - Between rounds, no waiter of this select is linked in any channel queue.
 //
 // Credits: Go's runtime/select.go (the orders, the shared park, the win flag).
@@ -70,6 +72,11 @@ public sealed class Select
 {
     private const int InitialCases = 4; // most selects have few cases; arrays double as needed
 
+    // States of _state.
+    private const int Idle = 0;
+    private const int Building = 1;
+    private const int InRound = 2;
+
     private readonly SelectWaiter _waiter;
     private ChannelCore?[] _channels = new ChannelCore?[InitialCases];
     private ChannelWaiter?[] _waiters = new ChannelWaiter?[InitialCases];
@@ -82,7 +89,8 @@ public sealed class Select
     private int _defaultIndex = -1;
     private int _chosen = -1;
     private bool _chosenIsReceive;
-    private bool _busy;
+    private int _state;         // Idle, Building (cases being added) or InRound (running or waiting); see ClaimForBuilding
+    private object? _builder;   // the flow building or running the round: its goroutine, or its thread off the runtime
     private uint _random;
 
     /// <summary>Creates a select with no cases.</summary>
@@ -104,6 +112,7 @@ public sealed class Select
 
     /// <summary>Adds a case receiving from <paramref name="channel"/> (Go's <c>case v := &lt;-ch:</c>).</summary>
     /// <returns>This select, to add more cases.</returns>
+    /// <exception cref="InvalidOperationException">Another goroutine (or thread) is building or running a round of this select.</exception>
     public Select Receive<T>(Chan<T> channel) => AddCase(channel.Core, isSend: false, default(T)!);
 
     /// <inheritdoc cref="Receive{T}(Chan{T})"/>
@@ -112,6 +121,7 @@ public sealed class Select
     /// <summary>Adds a case sending <paramref name="value"/> on <paramref name="channel"/> (Go's <c>case ch &lt;- v:</c>).</summary>
     /// <returns>This select, to add more cases.</returns>
     /// <remarks>If this case is chosen and the channel is closed, the round throws <see cref="ChannelClosedException"/>.</remarks>
+    /// <exception cref="InvalidOperationException">Another goroutine (or thread) is building or running a round of this select.</exception>
     public Select Send<T>(Chan<T> channel, T value) => AddCase(channel.Core, isSend: true, value);
 
     /// <inheritdoc cref="Send{T}(Chan{T}, T)"/>
@@ -119,10 +129,10 @@ public sealed class Select
 
     /// <summary>Adds the default case: chosen at once when no other case can proceed.</summary>
     /// <returns>This select, to add more cases.</returns>
-    /// <exception cref="InvalidOperationException">A default case was already added this round.</exception>
+    /// <exception cref="InvalidOperationException">A default case was already added this round, or another goroutine (or thread) is building or running a round of this select.</exception>
     public Select Default()
     {
-        ThrowIfBusy();
+        ClaimForBuilding();
         if (_defaultIndex >= 0)
         {
             throw new InvalidOperationException("A select has at most one default case; this round already has one.");
@@ -139,16 +149,20 @@ public sealed class Select
     /// </summary>
     /// <returns>The index of the case performed.</returns>
     /// <exception cref="ChannelClosedException">The chosen case sends on a closed channel.</exception>
-    /// <exception cref="InvalidOperationException">A round of this select is already waiting.</exception>
+    /// <exception cref="InvalidOperationException">Another goroutine (or thread) is building or running a round of this select.</exception>
     public ValueTask<int> WaitAsync()
     {
-        ThrowIfBusy();
+        if (Volatile.Read(ref _state) == InRound)
+        {
+            throw Busy();
+        }
+
         if (SafePoint.ShouldYield)
         {
             return WaitAfterYieldAsync();
         }
 
-        _busy = true;
+        EnterRound();
         if (PollOrPark(out int chosen, out WaitReason foreverReason))
         {
             return new ValueTask<int>(chosen);
@@ -165,8 +179,7 @@ public sealed class Select
     /// <inheritdoc cref="WaitAsync" path="/exception"/>
     public int Wait()
     {
-        ThrowIfBusy();
-        _busy = true;
+        EnterRound();
         if (PollOrPark(out int chosen, out WaitReason foreverReason))
         {
             return chosen;
@@ -213,7 +226,7 @@ public sealed class Select
 
     private Select AddCase<T>(ChannelCore<T>? channel, bool isSend, T value)
     {
-        ThrowIfBusy();
+        ClaimForBuilding();
         int i = ReserveCase();
         if (_waiters[i] is not SelectCaseWaiter<T> waiter)
         {
@@ -393,7 +406,8 @@ public sealed class Select
         _count = 0;
         _live = 0;
         _defaultIndex = -1;
-        _busy = false;
+        _builder = null;
+        Volatile.Write(ref _state, Idle);
         return chosen;
     }
 
@@ -413,13 +427,50 @@ public sealed class Select
         return (int)(((ulong)x * (uint)n) >> 32);
     }
 
-    private void ThrowIfBusy()
+    // A round belongs to the flow that adds its first case (one CAS from Idle) until it ends: a
+    // second flow that adds a case or runs a round meanwhile fails at once, instead of changing
+    // the case arrays under the first (which locked one channel twice, or locked one channel and
+    // unlocked another, and spun both threads forever).
+    private void ClaimForBuilding()
     {
-        if (_busy)
+        object flow = CurrentFlow();
+        int state = Volatile.Read(ref _state);
+        if (state == Building && _builder == flow)
         {
-            throw new InvalidOperationException("This select is waiting in a round already; use one Select per concurrent flow.");
+            return;
         }
+
+        if (state != Idle || Interlocked.CompareExchange(ref _state, Building, Idle) != Idle)
+        {
+            throw Busy();
+        }
+
+        _builder = flow;
     }
+
+    // Starts the round its builder built (or a round without cases, claimed here).
+    private void EnterRound()
+    {
+        object flow = CurrentFlow();
+        if (Volatile.Read(ref _state) == Building && _builder == flow)
+        {
+            Volatile.Write(ref _state, InRound);
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _state, InRound, Idle) != Idle)
+        {
+            throw Busy();
+        }
+
+        _builder = flow;
+    }
+
+    // The flow a round belongs to: the goroutine, whichever thread runs it; off the runtime, the thread.
+    private static object CurrentFlow() => (object?)Goroutine.Running ?? Thread.CurrentThread;
+
+    private static InvalidOperationException Busy() =>
+        new("This select's round is being built or run by another flow: use one Select per goroutine (off the runtime, per thread), and add a round's cases and wait on them without an await in between.");
 
     private async ValueTask<int> WaitAfterYieldAsync()
     {

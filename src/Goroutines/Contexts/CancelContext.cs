@@ -25,19 +25,27 @@ namespace Goroutines.Contexts;
 //     new child and a cancel of its parent thus serialize on the parent's lock: the
 //     child is in the set the cancel takes, or it sees err set.
 //   Cancel(err, cause):
-//     1. Mark, under the lock: if err is set, return (cancel is idempotent). Set
-//        cause, then err; close Done (or install the shared closed channel if nobody
-//        asked for it yet), then flag it closed; take the children, leaving null, so
-//        that a later Attach sees err.
-//     2. When a context is canceled for itself (its cancel function, its timer, its
-//        token), it leaves its parent's set; a parent that cancels drops its set whole.
-//     3. Mark every descendant as in 1, with an explicit stack: a deep chain must not
-//        overflow a plain thread's stack (Go recurses, on its growable stacks).
-//     4. Only then, node by node from the top: the kind's OnDone hook (stop the timer,
-//        unregister from the token, start the AfterFunc goroutine) and the cancel of the
-//        token source, which runs user callbacks. By then the whole subtree is done and
-//        no lock is held. Exceptions from callbacks are gathered and thrown at the end
-//        as one AggregateException, as CancellationTokenSource.Cancel does.
+//     1. Mark, under the lock: if err is set, it was done before (cancel is
+//        idempotent). Set cause, then err; close Done (or install the shared closed
+//        channel if nobody asked for it yet), then flag it closed; read the children,
+//        whose set no longer changes (a later Attach sees err, RemoveChild skips).
+//     2. Mark every descendant as in 1, with an explicit stack: a deep chain must not
+//        overflow a plain thread's stack (Go recurses, on its growable stacks). A
+//        descendant done before is walked too while its set is still there: another
+//        cancel may be marking its subtree right now, and when this cancel returns the
+//        whole subtree must be done (Go's guarantee; Go gets it by holding each parent's
+//        lock while it cancels the children, which we must not: see Rejected).
+//     3. Drop the sets of the contexts this cancel marked: their subtrees are done, and a
+//        walk that finds a set gone knows it (so a done tree is not walked again). A
+//        context canceled for itself (its cancel function, its timer, its token) leaves
+//        its parent's set only now, as in Go: until its subtree is done, a cancel of the
+//        parent must find it there, to walk it.
+//     4. Then, node by node from the top, for the contexts this cancel marked: the
+//        kind's OnDone hook (stop the timer, unregister from the token, start the
+//        AfterFunc goroutine) and the cancel of the token source, which runs user
+//        callbacks. By then the whole subtree is done and no lock is held. Exceptions
+//        from callbacks are gathered and thrown at the end as one AggregateException,
+//        as CancellationTokenSource.Cancel does.
 //   No two contexts' locks are ever held at once: a parent's is released before any
 //   child's is taken. (Closing Done takes the channel's lock inside the context's;
 //   channels never take a context's lock.)
@@ -49,8 +57,9 @@ namespace Goroutines.Contexts;
 // Invariants:
 // - _err is set at most once; _cause is set before it and never changes afterwards.
 // - Done is closed after _err is written and before _doneClosed is (Error relies on both).
-// - Once _err is set, _children stays null and _tokenSource never changes.
-// - A child is in its parent's set only while neither is done.
+// - Once _err is set, _children only goes to null (step 3) and _tokenSource never changes.
+// - A child leaves its parent's set once its subtree is done (canceled for itself), or with
+//   the whole set once the parent's is (the parent canceled).
 
 /// <summary>
 /// A context with its own cancellation (Go's <c>cancelCtx</c>): what <see cref="Context.WithCancel"/>
@@ -228,14 +237,10 @@ internal class CancelContext : Context
     internal void Cancel(bool removeFromParent, ContextCanceledException err, Exception? cause)
     {
         cause ??= err;
-        if (!TryMarkDone(err, cause, out HashSet<CancelContext>? children))
+        bool marked = TryMarkDone(err, cause, out HashSet<CancelContext>? children);
+        if (!marked && children is null)
         {
-            return;
-        }
-
-        if (removeFromParent)
-        {
-            Parent!.Canceler?.RemoveChild(this);
+            return; // done before, and its whole subtree too
         }
 
         List<CancelContext>? descendants = null;
@@ -245,18 +250,47 @@ internal class CancelContext : Context
             var pending = new Stack<CancelContext>(children);
             while (pending.TryPop(out CancelContext? child))
             {
+                // A child another cancel marked first may still have its subtree being marked
+                // by that cancel: walk it too (marking is idempotent), so that none of it is
+                // left undone when this returns (Go's guarantee, which Go gets by holding each
+                // parent's lock while it cancels the children).
                 if (child.TryMarkDone(err, cause, out HashSet<CancelContext>? grandchildren))
                 {
                     descendants.Add(child);
-                    if (grandchildren is not null)
+                }
+
+                if (grandchildren is not null)
+                {
+                    foreach (CancelContext grandchild in grandchildren)
                     {
-                        foreach (CancelContext grandchild in grandchildren)
-                        {
-                            pending.Push(grandchild);
-                        }
+                        pending.Push(grandchild);
                     }
                 }
             }
+        }
+
+        // Step 3: the subtree is done; the sets can go (a walk that finds one gone knows its subtree done),
+        // and so can this context from its parent's set, which a cancel of the parent walks meanwhile.
+        if (marked)
+        {
+            Volatile.Write(ref _children, null);
+            if (removeFromParent)
+            {
+                Parent!.Canceler?.RemoveChild(this);
+            }
+        }
+
+        if (descendants is not null)
+        {
+            foreach (CancelContext descendant in descendants)
+            {
+                Volatile.Write(ref descendant._children, null);
+            }
+        }
+
+        if (!marked)
+        {
+            return; // the cancel that marked this context runs its hooks
         }
 
         List<Exception>? failures = null;
@@ -299,14 +333,15 @@ internal class CancelContext : Context
         return channel;
     }
 
-    // Step 1 of the header. False if already done.
+    // Step 1 of the header. False if already done. Either way, the children to walk: the set,
+    // which no longer changes once the context is done, until the walk that marked it ends (step 3).
     private bool TryMarkDone(ContextCanceledException err, Exception cause, out HashSet<CancelContext>? children)
     {
         lock (_lock)
         {
             if (_err is not null)
             {
-                children = null;
+                children = _children;
                 return false;
             }
 
@@ -324,7 +359,6 @@ internal class CancelContext : Context
             Volatile.Write(ref _doneClosed, true); // pairs with the Volatile.Read in Error
 
             children = _children;
-            _children = null;
             return true;
         }
     }
@@ -372,12 +406,15 @@ internal class CancelContext : Context
         }
     }
 
-    // Go's removeChild.
+    // Go's removeChild. A done parent's set is being walked, or gone: it is not changed.
     private void RemoveChild(CancelContext child)
     {
         lock (_lock)
         {
-            _children?.Remove(child);
+            if (_err is null)
+            {
+                _children?.Remove(child);
+            }
         }
     }
 }

@@ -60,6 +60,11 @@ namespace Goroutines.Diagnostics;
 // finalizers either. So when every live goroutine is marked leaked, none of them, and
 // so no main goroutine, can ever run again.
 //
+// The one verdict without that proof: after a main goroutine ended by Go.Goexit, no
+// goroutine left at all is Go's "no goroutines" fatal error, though a thread outside
+// the runtime might still start one later (Go has no such threads). Go.Goexit's
+// remarks say so.
+//
 // The other way round, a deadlock goes unreported while something keeps a blocked
 // goroutine reachable: a channel in a static field, or one in a local of the method
 // that called Go.Main, captured by its main function (Go.Main's remarks say so). The

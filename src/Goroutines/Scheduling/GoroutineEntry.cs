@@ -7,8 +7,8 @@ namespace Goroutines.Scheduling;
 
 // GoroutineEntry: a goroutine's function together with the arguments Go.Run evaluated
 // at the go statement (Go's `go f(x, y)`). One object holds both, where a lambda over
-// the arguments costs a closure and a delegate, and the arguments are copied when the
-// goroutine is started, so a loop variable passed in is the value of that iteration.
+// the arguments costs a closure and a delegate, and the arguments are copied at the
+// Go.Run call, so a loop variable passed in is the value of that iteration.
 // The goroutine holds it as its entry until its first step calls Start.
 //
 // The function is a Func<..., Task> or an Action<...> of the same arguments; Start

@@ -16,7 +16,7 @@ namespace Goroutines.Scheduling;
 // instead (Go.SetPanicHandler), and then the runtime goes on.
 //
 // The reports keep Go's shape, so that tools and eyes that read Go's find their lines:
-//   panic: <the value as Go prints it: an exception's message>
+//   panic: <the value as Go prints it: an exception's message; further lines after a tab>
 //   <blank>
 //   goroutine N [running]:
 //   <the .NET exception: its type, message and stack trace, where Go prints frames>
@@ -38,13 +38,30 @@ internal sealed partial class Scheduler
 
     private void ReportPanic(Goroutine g, Exception exception)
     {
-        string message = $"panic: {exception.Message}";
+        string message = $"panic: {PanicValues.Indent(Describe(exception, static e => e.Message))}";
         var report = new StringBuilder();
         report.Append(message).Append("\n\n");
         report.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n");
-        report.Append(exception).Append('\n');
+        report.Append(Describe(exception, static e => e.ToString())).Append('\n');
         GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
         Deliver(new GoroutinePanic(exception, g.Id, message, report.ToString(), isFatal: false));
+    }
+
+    // Reads the exception's text for the report (its message: the value as Go prints it; or the
+    // whole of it): a custom Message or ToString that throws is reported, never allowed to lose
+    // the panic.
+    private static string Describe(Exception exception, Func<Exception, string> read)
+    {
+        try
+        {
+            return read(exception);
+        }
+#pragma warning disable CA1031 // The report must come out whatever a custom Message or ToString does.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return $"({exception.GetType().FullName}) [reading it threw {e.GetType().FullName}: {e.Message}]";
+        }
     }
 
     /// <summary>

@@ -27,7 +27,11 @@ namespace Goroutines.Scheduling;
 //
 // Protocol (the continuation field decides, as in ManualResetValueTaskSourceCore):
 //   OnCompleted: store the continuation with a CAS from null; if Ready already put
-//                the completed sentinel there, resume at once.
+//                the completed sentinel there, replace it by a CAS and resume at once.
+//                A continuation already there is a second await of one rental:
+//                InvalidOperationException, checked before anything is written when
+//                the first await registered earlier (the usual misuse), and by the
+//                CASes when both register at the same moment.
 //   Ready:       CAS the sentinel in from null; if a continuation was there, resume it.
 //   GetResult:   the awaiter's last touch: bump the version, reset, return to the pool.
 //
@@ -116,6 +120,12 @@ internal abstract class Waiter : IGoroutineWorkItem
     protected void OnCompletedCore(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
         CheckToken(token);
+        Action<object?>? registered = Volatile.Read(ref _continuation);
+        if (registered is not null && registered != s_completed)
+        {
+            throw AwaitedTwice(); // before touching the first awaiter's state
+        }
+
         _continuationState = state;
         object? target = null;
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
@@ -145,13 +155,25 @@ internal abstract class Waiter : IGoroutineWorkItem
         _resumeTarget = target; // before the CAS below publishes the continuation to Ready
 
         Action<object?>? previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
-        if (previous is not null)
+        if (previous is null)
         {
-            Debug.Assert(previous == s_completed, "a waiter was awaited twice");
-            _continuation = continuation;
-            Resume();
+            return;
         }
+
+        // Readied before the await registered: resume at once, unless another await of the same
+        // awaitable got here first (a CAS, so that only one of two can).
+        if (previous != s_completed || Interlocked.CompareExchange(ref _continuation, continuation, s_completed) != s_completed)
+        {
+            throw AwaitedTwice();
+        }
+
+        Resume();
     }
+
+    // As ManualResetValueTaskSourceCore, in every build: a second await of one pending operation
+    // would take the first one's result or resume it with the wrong continuation.
+    private static InvalidOperationException AwaitedTwice() =>
+        new("The awaitable of a parked operation is awaited twice at once: a ValueTask may be awaited only once. Await it in one place (use AsTask() to share it).");
 
     /// <summary>The start of every GetResult: checks the token and resets for the next rental.</summary>
     protected void EndPark(short token)

@@ -131,8 +131,9 @@ public sealed class Once
                 }
                 catch (GoexitException)
                 {
-                    // The caller's goroutine ends; later callers have no value to get (Go's OnceValue panics for them too).
-                    failure = ExceptionDispatchInfo.Capture(new InvalidOperationException("The function of this Once.Wrap called Go.Goexit, so it has no value to return."));
+                    // The caller's goroutine ends; later callers have no value: Go's OnceValue
+                    // re-panics with recover()'s nil for them, which is Go's PanicNilError.
+                    failure = ExceptionDispatchInfo.Capture(new RuntimePanicException("panic called with nil argument"));
                     throw;
                 }
                 catch (Exception ex)

@@ -49,7 +49,7 @@ public sealed class WaitGroup
 
     /// <summary>Adds <paramref name="delta"/> (which may be negative) to the counter (Go's <c>wg.Add</c>).</summary>
     /// <param name="delta">The change to the counter.</param>
-    /// <exception cref="InvalidOperationException">The counter would go negative (Go's panic "sync: negative WaitGroup counter", an <see cref="IRuntimeError"/>); the counter is left as it was.</exception>
+    /// <exception cref="InvalidOperationException">The counter would go negative (Go's panic "sync: negative WaitGroup counter", an <see cref="IRuntimeError"/>) or past <see cref="int.MaxValue"/>; the counter is left as it was.</exception>
     public void Add(int delta)
     {
         // Checked before the word changes (as Mutex checks its word): a failed Add leaves the
@@ -57,9 +57,15 @@ public sealed class WaitGroup
         long state = Volatile.Read(ref _state);
         while (true)
         {
-            if ((int)(state >> 32) + (long)delta < 0)
+            long next = (int)(state >> 32) + (long)delta;
+            if (next < 0)
             {
                 throw new RuntimePanicException("sync: negative WaitGroup counter");
+            }
+
+            if (next > int.MaxValue)
+            {
+                throw new RuntimePanicException("sync: WaitGroup counter overflow");
             }
 
             long seen = Interlocked.CompareExchange(ref _state, state + ((long)delta << 32), state);

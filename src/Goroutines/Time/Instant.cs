@@ -13,9 +13,12 @@ namespace Goroutines.Time;
 /// </summary>
 /// <remarks>
 /// Both readings come from <see cref="Clock.Provider"/>, the runtime's clock: a fake clock in a
-/// test moves them together. An instant from <see cref="Clock.Now"/> and one made from it with
-/// <see cref="Add"/> keep the monotonic reading; <see cref="FromWall"/> has none (Go's
-/// <c>t.Round(0)</c>), and durations involving one fall back to the wall clock, as Go's do.
+/// test moves them together. Monotonic readings compare only within one provider: measure
+/// between instants taken while the same clock was installed. An instant from
+/// <see cref="Clock.Now"/> and one made from it with <see cref="Add"/> keep the monotonic reading;
+/// <see cref="FromWall"/> has none (Go's <c>t.Round(0)</c>), and durations and comparisons
+/// involving one fall back to the wall clock, as Go's do (so, as in Go, mixing the two kinds can
+/// order instants differently from their wall readings).
 /// </remarks>
 public readonly struct Instant : IEquatable<Instant>, IComparable<Instant>
 {
@@ -41,11 +44,21 @@ public readonly struct Instant : IEquatable<Instant>, IComparable<Instant>
     /// <returns>The instant.</returns>
     public static Instant FromWall(DateTimeOffset wall) => new(wall, 0, hasMonotonic: false);
 
-    /// <summary>Go's <c>t.Add(d)</c>: the instant <paramref name="duration"/> later (earlier if negative), both readings moved.</summary>
+    /// <summary>
+    /// Go's <c>t.Add(d)</c>: the instant <paramref name="duration"/> later (earlier if negative),
+    /// both readings moved; without the monotonic reading when it cannot hold the result (as Go
+    /// drops it then).
+    /// </summary>
     /// <param name="duration">The duration to add.</param>
     /// <returns>The later instant.</returns>
-    public Instant Add(TimeSpan duration) =>
-        new(Wall + duration, _hasMonotonic ? _timestamp + TimestampTicks(duration) : 0, _hasMonotonic);
+    /// <exception cref="ArgumentOutOfRangeException">The wall-clock result is outside <see cref="DateTimeOffset"/>'s range.</exception>
+    public Instant Add(TimeSpan duration)
+    {
+        DateTimeOffset wall = Wall + duration;
+        return _hasMonotonic && TryAddTimestamp(_timestamp, duration, out long timestamp)
+            ? new Instant(wall, timestamp, hasMonotonic: true)
+            : new Instant(wall, 0, hasMonotonic: false);
+    }
 
     /// <summary>Go's <c>t.Sub(u)</c>: the duration from <paramref name="earlier"/> to this instant, by the monotonic readings when both have one.</summary>
     /// <param name="earlier">The instant to measure from.</param>
@@ -128,6 +141,11 @@ public readonly struct Instant : IEquatable<Instant>, IComparable<Instant>
     // Now on the runtime's clock, both readings.
     internal static Instant Now(TimeProvider clock) => new(clock.GetUtcNow(), clock.GetTimestamp(), hasMonotonic: true);
 
-    private static long TimestampTicks(TimeSpan duration) =>
-        (long)((Int128)duration.Ticks * Clock.Provider.TimestampFrequency / TimeSpan.TicksPerSecond);
+    private static bool TryAddTimestamp(long timestamp, TimeSpan duration, out long sum)
+    {
+        Int128 exact = timestamp + ((Int128)duration.Ticks * Clock.Provider.TimestampFrequency / TimeSpan.TicksPerSecond);
+        bool fits = exact >= long.MinValue && exact <= long.MaxValue;
+        sum = fits ? (long)exact : 0;
+        return fits;
+    }
 }

@@ -32,6 +32,41 @@ public abstract class ChanContractTests : RuntimeTest
 
     // ------------------------------------------------------------------ basics
 
+#pragma warning disable CA2012 // These two misuse a ValueTask on purpose: registered twice, its result read in the continuation.
+    [Fact]
+    public async Task ReceiveAsync_PendingReceiveRegisteredTwice_SecondRegistrationThrowsAndTheFirstGetsTheValue()
+    {
+        // As ManualResetValueTaskSourceCore, in Release builds: a second await of one pending
+        // operation fails at once instead of taking the first one's value or continuation.
+        Chan<int> ch = Make();
+        ValueTask<int> pending = ch.ReceiveAsync(); // off the runtime: parks a waiter
+        Assert.False(pending.IsCompleted);
+        var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask<int> copy = pending;
+        pending.GetAwaiter().UnsafeOnCompleted(() => first.SetResult(copy.GetAwaiter().GetResult()));
+
+        var error = Assert.Throws<InvalidOperationException>(() => pending.GetAwaiter().UnsafeOnCompleted(() => { }));
+
+        Assert.Contains("awaited twice", error.Message, StringComparison.Ordinal);
+        Assert.True(Poll.Until(() => ch.TrySend(42), TestTimeouts.Default));
+        Assert.Equal(42, await first.Task.Within(what: "the first await"));
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_CompletedBeforeEitherRegistered_OnlyTheFirstRegistrationResumes()
+    {
+        Chan<int> ch = Make();
+        ValueTask<int> pending = ch.ReceiveAsync();
+        Assert.True(Poll.Until(() => ch.TrySend(7), TestTimeouts.Default)); // readied before any await registered
+        var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask<int> copy = pending;
+        pending.GetAwaiter().UnsafeOnCompleted(() => first.SetResult(copy.GetAwaiter().GetResult()));
+
+        Assert.Equal(7, await first.Task.Within(what: "the first await"));
+        Assert.Throws<InvalidOperationException>(() => pending.GetAwaiter().UnsafeOnCompleted(() => { })); // a completed rental: used after it completed
+    }
+#pragma warning restore CA2012
+
     [Fact]
     public void Capacity_NewChannel_IsTheMadeCapacityAndCountIsZero()
     {

@@ -532,6 +532,42 @@ public sealed class SelectTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Wait_TwoGoroutinesUseOneSelectAtOnce_TheSecondFailsAtOnceAndNeitherSpins()
+    {
+        // Neither round parks (a default case), so the parked-round check cannot see the other:
+        // before rounds were claimed, the two ran over the same case arrays, locked one channel
+        // twice and spun both threads forever.
+        const int iterations = 2_000;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        var select = new Select();
+        var ch = new Chan<int>();
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await GoTest.RunAsync(async () =>
+        {
+            for (int i = 0; i < iterations; i++)
+            {
+                Action round = () =>
+                {
+                    try
+                    {
+                        outcomes.Add(select.Receive(ch).Default().Wait() == 1 ? "default" : "received");
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        outcomes.Add(e.Message);
+                    }
+                };
+                await Together.RunAsync(round, round);
+            }
+        });
+
+        Assert.Equal(2 * iterations, outcomes.Count);
+        Assert.All(outcomes, o => Assert.True(o == "default" || o.StartsWith("This select's round is being built or run by another flow", StringComparison.Ordinal), o));
+        Assert.Contains("default", outcomes);
+        Assert.Equal(1, await select.Receive(ch).Default().WaitAsync()); // still usable
+    }
+
+    [Fact]
     public async Task Received_WrongElementTypeOrNoReceiveChosen_ThrowsInvalidOperationException()
     {
         var ints = new Chan<int>(1);

@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -162,6 +163,41 @@ public sealed class CancelContextTests : RuntimeTest
                 Assert.Same(Context.Canceled, parent.Err);
                 Assert.Same(Context.Canceled, child.Err);
                 Assert.Equal(0, ((CancelContext)parent).ChildCount);
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Cancel_WhileAnInnerContextIsBeingCanceled_ReturnsOnlyOnceEveryDescendantIsDone_AsGoGuarantees()
+    {
+        // Go: when cancel returns, the context and all its descendants are done, even while
+        // another goroutine is canceling a context between them.
+        const int rounds = 20;
+        const int leaves = 20_000;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        await GoTest.RunAsync(async () =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                var (root, cancelRoot) = Context.WithCancel(Context.Background);
+                var (inner, cancelInner) = Context.WithCancel(root);
+                var descendants = new Context[leaves];
+                for (int i = 0; i < leaves; i++)
+                {
+                    (descendants[i], _) = Context.WithCancel(inner);
+                }
+
+                int notDone = -1;
+                await Together.RunAsync(
+                    () => cancelInner(),
+                    () =>
+                    {
+                        cancelRoot();
+                        notDone = descendants.Count(d => d.Err is null);
+                    });
+
+                Assert.True(notDone == 0, $"Round {round}: {notDone} of {leaves} descendants were not done when the root's cancel returned.");
+                Assert.Equal(0, ((CancelContext)inner).ChildCount);
             }
         });
     }

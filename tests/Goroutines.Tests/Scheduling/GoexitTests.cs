@@ -133,6 +133,16 @@ public sealed class GoexitTests : RuntimeTest
         Assert.Empty(outcome.StandardOutput);
     }
 
+    [Fact]
+    public async Task Main_GoexitWithPanicHandler_HandlerGetsTheFatalErrorAndGoMainThrows()
+    {
+        ScenarioOutcome outcome = await ScenarioProcess.RunForOutcomeAsync(Scenarios.GoexitInMainWithPanicHandler, environment: null);
+
+        Assert.False(outcome.TimedOut, "The program did not end.");
+        Assert.True(outcome.ExitCode == 0, $"Exit code {outcome.ExitCode}:\n{outcome.StandardOutput}\n{outcome.StandardError}");
+        Assert.Empty(outcome.StandardError);
+    }
+
     private static async Task Depth1(ConcurrentQueue<string> order)
     {
         try
@@ -198,6 +208,30 @@ public sealed class GoexitTests : RuntimeTest
                 }
             });
             return "Go.Main returned.";
+        }
+
+        public static string GoexitInMainWithPanicHandler()
+        {
+            GoroutinePanic? fatal = null;
+            Go.SetPanicHandler(panic => fatal = panic);
+            try
+            {
+                Go.Main(async () =>
+                {
+                    await Go.YieldAsync();
+                    Go.Goexit();
+                });
+                return "Go.Main returned.";
+            }
+            catch (DeadlockException e)
+            {
+                const string Message = "no goroutines (main called runtime.Goexit) - deadlock!";
+                return e.Message != Message ? $"DeadlockException: {e.Message}"
+                    : fatal is not { IsFatal: true } ? "The handler got no fatal error."
+                    : fatal.Message != "fatal error: " + Message ? $"The handler got: {fatal.Message}"
+                    : fatal.Report != $"fatal error: {Message}\n" ? $"The report was: {fatal.Report}"
+                    : string.Empty;
+            }
         }
 
         public static string GoexitInMainWhileAnotherIsBlocked()

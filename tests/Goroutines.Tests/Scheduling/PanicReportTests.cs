@@ -154,6 +154,34 @@ public sealed class PanicReportTests : RuntimeTest
         Assert.IsAssignableFrom<IRuntimeError>(panic);
     }
 
+    [Fact]
+    public void Panic_ValueWhoseToStringThrows_IsCaughtWithTheValueAndPrintsWhatWentWrong()
+    {
+        var value = new ThrowingToString();
+
+        PanicException panic = Assert.Throws<PanicException>(() => Go.Panic(value)); // recovered: ToString never ran
+        Assert.Equal(0, value.Calls);
+        Assert.Same(value, panic.Value);
+
+        Assert.StartsWith("(Goroutines.Tests.Scheduling.PanicReportTests+ThrowingToString) [its text threw System.FormatException: no text", panic.Message, StringComparison.Ordinal);
+        Assert.Equal(1, value.Calls);
+    }
+
+    [Fact]
+    public async Task Report_MultiLinePanicValue_IndentsItsLaterLinesAsGo()
+    {
+        await GoTest.RunAsync(async () =>
+        {
+            Go.Run(() => Go.Panic("first\nsecond"));
+            await Go.YieldAsync();
+        });
+
+        GoroutinePanic panic = Assert.Single(await Panics.WaitForAsync(1));
+        Panics.TakeAll();
+        Assert.Equal("panic: first\n\tsecond", panic.Message);
+        Assert.StartsWith("panic: first\n\tsecond\n\ngoroutine ", panic.Report, StringComparison.Ordinal);
+    }
+
     // ------------------------------------------------------------------ the runtime error marker
 
     [Fact]
@@ -192,6 +220,20 @@ public sealed class PanicReportTests : RuntimeTest
         Assert.Equal(0, group.Count);
     }
 
+    [Fact]
+    public void WaitGroup_AddPastIntMaxValue_ThrowsAndLeavesTheCounter()
+    {
+        var group = new WaitGroup();
+        group.Add(int.MaxValue);
+
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => group.Add(1));
+
+        Assert.Equal("sync: WaitGroup counter overflow", error.Message);
+        Assert.Equal(int.MaxValue, group.Count);
+        group.Add(-int.MaxValue);
+        Assert.Equal(0, group.Count);
+    }
+
     private static async Task<string[]> RunForReportAsync(Func<string> scenario)
     {
         ScenarioOutcome outcome = await ScenarioProcess.RunForOutcomeAsync(scenario, environment: null);
@@ -204,6 +246,17 @@ public sealed class PanicReportTests : RuntimeTest
     private sealed record Point(int X, int Y);
 
     private sealed class Opaque;
+
+    private sealed class ThrowingToString
+    {
+        public int Calls { get; private set; }
+
+        public override string ToString()
+        {
+            Calls++;
+            throw new FormatException("no text");
+        }
+    }
 
     /// <summary>The child processes' bodies: each ends the process with a report and exit code 2.</summary>
     public static class Scenarios
