@@ -22,6 +22,12 @@ namespace Goroutines.Scheduling;
 //                 resumes on its own thread, which it cannot leave.
 // Outside a goroutine (a thread the runtime does not own) a region does nothing.
 //
+// A region spans one blocking call, within one step. An await inside it ends the step
+// with the region open and its thread free: the machine ends the region there, on its
+// own thread (Scheduler.Loop.cs, after RunStep), and the late Dispose, on whatever
+// thread the await resumed, throws instead of touching a machine that now runs other
+// goroutines (it once broke the hand-off protocol that way).
+//
 // Invariants:
 // - Regions do not nest: an inner Enter inside an active region is inactive.
 // - The processor's Status and SyscallTick change only inside an owner section.
@@ -32,14 +38,21 @@ namespace Goroutines.Scheduling;
 /// the blocking call returns. Obtain one with <see cref="Go.EnterBlockingRegion"/>.
 /// </summary>
 /// <remarks>
-/// Outside a goroutine, or nested inside another region, it does nothing. Not thread-safe:
-/// dispose it on the thread that entered it.
+/// Outside a goroutine, or nested inside another region, it does nothing. It spans a blocking
+/// call, never an <c>await</c>: dispose it on the thread that entered it, before the goroutine
+/// awaits anything. A region left open across an await ends when the goroutine parks, and its
+/// <see cref="Dispose"/> then throws <see cref="InvalidOperationException"/>.
 /// </remarks>
 public struct BlockingRegion : IDisposable
 {
     private Machine? _machine;
+    private Goroutine? _goroutine;
 
-    private BlockingRegion(Machine machine) => _machine = machine;
+    private BlockingRegion(Machine machine, Goroutine goroutine)
+    {
+        _machine = machine;
+        _goroutine = goroutine;
+    }
 
     /// <summary>Enters a region on the current thread; inactive outside a goroutine's step.</summary>
     /// <remarks>Go: entersyscall.</remarks>
@@ -52,6 +65,8 @@ public struct BlockingRegion : IDisposable
             return default;
         }
 
+        g.TakeRegionLeftOpen(); // a note from a region whose late Dispose never came (or came off the runtime) is stale now
+
         Processor? processor = machine.EnterRuntime(out bool entered);
         if (processor is not null)
         {
@@ -62,11 +77,12 @@ public struct BlockingRegion : IDisposable
         Scheduler.Instance.Trace?.RecordBlocking(enter: true, machine, g, processor, keptProcessor: true);
         machine.LeaveRuntime(entered);
         g.Status = GoroutineStatus.Syscall;
-        return new BlockingRegion(machine);
+        return new BlockingRegion(machine, g);
     }
 
     /// <summary>Leaves the region, waiting for a processor if the goroutine lost its own.</summary>
     /// <remarks>Go: exitsyscall.</remarks>
+    /// <exception cref="InvalidOperationException">The region was left open across an await (the runtime ended it when the goroutine parked).</exception>
     public void Dispose()
     {
         Machine? machine = _machine;
@@ -76,7 +92,13 @@ public struct BlockingRegion : IDisposable
         }
 
         _machine = null;
-        Goroutine g = machine.RunningGoroutine!;
+        Goroutine g = _goroutine!;
+        _goroutine = null;
+        if (Goroutine.Running == g ? g.TakeRegionLeftOpen() : Machine.Current != machine || machine.RunningGoroutine != g)
+        {
+            throw new InvalidOperationException("A blocking region was disposed after an await inside it: a region spans one blocking call on the thread that entered it. The runtime ended it when the goroutine awaited; end the region before the await (dispose it right after the blocking call).");
+        }
+
         if (machine.ReturnFromStep())
         {
             machine.Processor!.Status = ProcessorStatus.Running;

@@ -461,6 +461,30 @@ internal sealed class Goroutine : SynchronizationContext
     /// Decides what happens after a step (protocol steps 3 in the header), given the callback the
     /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
     /// </summary>
+    /// <summary>
+    /// At the end of a step: whether it ended inside a blocking region (an await inside one),
+    /// which the machine then ends; noted for the region's late Dispose to report. Its machine only.
+    /// </summary>
+    public bool NoteRegionLeftOpen()
+    {
+        if (Status != GoroutineStatus.Syscall)
+        {
+            return false;
+        }
+
+        Status = GoroutineStatus.Running;
+        Set(Flags.RegionLeftOpen, true);
+        return true;
+    }
+
+    /// <summary>Whether a step ended inside a blocking region since the last call; clears the note. The goroutine's own flow.</summary>
+    public bool TakeRegionLeftOpen()
+    {
+        bool left = Has(Flags.RegionLeftOpen);
+        Set(Flags.RegionLeftOpen, false);
+        return left;
+    }
+
     public StepOutcome FinishStep(object? selfPost)
     {
         if (selfPost is not null)
@@ -619,5 +643,8 @@ internal sealed class Goroutine : SynchronizationContext
 
         // It ended by Go.Goexit: no panic, and a main goroutine's program goes on.
         Goexited = 32,
+
+        // A step ended inside a blocking region, which the runtime then ended (BlockingRegion.cs).
+        RegionLeftOpen = 64,
     }
 }

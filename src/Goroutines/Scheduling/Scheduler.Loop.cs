@@ -306,6 +306,7 @@ internal sealed partial class Scheduler
         machine.LeaveForStep();
 
         g.RunStep();
+        bool regionLeftOpen = g.NoteRegionLeftOpen(); // before FinishStep, which sets the status
         WaitReason parkReason = g.PendingParkReason; // before FinishStep: once parked, a waker may change it
         object? selfPost = machine.SelfPost;
         machine.SelfPost = null;
@@ -324,6 +325,13 @@ internal sealed partial class Scheduler
         }
 
         bool owned = machine.ReturnFromStep();
+        if (regionLeftOpen && owned)
+        {
+            // The step ended inside a blocking region (an await in it): its thread is not
+            // blocked, so the region ends here, on its own machine (BlockingRegion.cs).
+            machine.Processor!.Status = ProcessorStatus.Running;
+        }
+
         SynchronizationContext.SetSynchronizationContext(null);
         machine.RunningGoroutine = null;
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor

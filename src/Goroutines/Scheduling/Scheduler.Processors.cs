@@ -12,6 +12,10 @@ namespace Goroutines.Scheduling;
 // are marked Retiring; an idle one retires at once, an owned one when its machine
 // next enters the scheduling loop (its queue goes global). Until then
 // more than GOMAXPROCS processors may briefly run goroutines.
+//
+// Invariant: every processor numbered GOMAXPROCS or above is Retiring (retired, or
+// about to be), and none below is; so a resize touches only the processors between
+// the old count and the new one, and holds the scheduler lock for time linear in them.
 internal sealed partial class Scheduler
 {
     /// <summary>
@@ -49,7 +53,9 @@ internal sealed partial class Scheduler
                 Volatile.Write(ref _processors, grown);
             }
 
-            for (int i = 0; i < n; i++)
+            // Only the processors between the old and the new count change (the invariant in the
+            // header), and the idle list is walked once: a resize is linear, 65,535 -> 2 included.
+            for (int i = previous; i < n; i++)
             {
                 Processor processor = _processors[i];
                 processor.Retiring = false;
@@ -60,15 +66,14 @@ internal sealed partial class Scheduler
                 }
             }
 
-            for (int i = n; i < _processors.Length; i++)
+            if (n < previous)
             {
-                Processor processor = _processors[i];
-                processor.Retiring = true;
-                if (processor.Status == ProcessorStatus.Idle)
+                for (int i = n; i < previous; i++)
                 {
-                    RemoveIdleProcessorLocked(processor);
-                    processor.Status = ProcessorStatus.Retired;
+                    _processors[i].Retiring = true;
                 }
+
+                RetireIdleProcessorsLocked(n);
             }
 
             Volatile.Write(ref _maxProcs, n);
@@ -82,21 +87,26 @@ internal sealed partial class Scheduler
         return previous;
     }
 
-    private void RemoveIdleProcessorLocked(Processor processor)
+    // Takes the idle processors numbered from count up off the idle list, in one walk, and retires them.
+    private void RetireIdleProcessorsLocked(int count)
     {
+        int removed = 0;
         ref Processor? link = ref _idleProcessors;
-        while (link is not null)
+        while (link is { } processor)
         {
-            if (link == processor)
+            if (processor.Id < count)
             {
-                link = processor.IdleLink;
-                processor.IdleLink = null;
-                Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value - 1);
-                return;
+                link = ref processor.IdleLink;
+                continue;
             }
 
-            link = ref link.IdleLink;
+            link = processor.IdleLink;
+            processor.IdleLink = null;
+            processor.Status = ProcessorStatus.Retired;
+            removed++;
         }
+
+        Volatile.Write(ref _idleProcessorCount.Value, _idleProcessorCount.Value - removed);
     }
 
     /// <summary>Live goroutines: spawned minus exited, summed over processors (Go: gcount).</summary>

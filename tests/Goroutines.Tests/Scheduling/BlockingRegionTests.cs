@@ -80,4 +80,62 @@ public sealed class BlockingRegionTests : RuntimeTest
         Assert.NotNull(spinner);
         await spinner.Within(what: "the spinning goroutine");
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Dispose_AfterAnAwaitInsideTheRegion_ThrowsAndTheRuntimeStaysWhole(bool resumeOnTheGoroutine)
+    {
+        // The await ends the step with the region open: the machine ends it there, and the late
+        // Dispose (on whichever thread the await resumed) fails instead of touching that machine,
+        // which runs other goroutines by then.
+        Settings.SetMaxProcs(2);
+        Exception? error = await GoTest.RunAsync(async () =>
+        {
+            BlockingRegion region = Go.EnterBlockingRegion();
+            await Task.Delay(1).ConfigureAwait(resumeOnTheGoroutine);
+            try
+            {
+                region.Dispose();
+                return null;
+            }
+            catch (InvalidOperationException e)
+            {
+                return e;
+            }
+        });
+
+        Assert.NotNull(error);
+        Assert.StartsWith("A blocking region was disposed after an await inside it", error.Message, StringComparison.Ordinal);
+
+        // No processor stays marked as in a blocking region, and goroutines still run everywhere.
+        Assert.True(
+            Poll.Until(() => Array.TrueForAll(Scheduler.Instance.Processors, p => p.Status != ProcessorStatus.Syscall), TestTimeouts.Default),
+            "A processor stayed in the blocking region's state.");
+        int ran = 0;
+        await GoTest.RunAsync(async () =>
+        {
+            var group = new Goroutines.Sync.WaitGroup();
+            for (int i = 0; i < 1_000; i++)
+            {
+                group.Go(async () =>
+                {
+                    await Go.YieldAsync();
+                    Interlocked.Increment(ref ran);
+                });
+            }
+
+            await group.WaitAsync();
+        });
+        Assert.Equal(1_000, ran);
+        await GoTest.RunAsync(async () =>
+        {
+            using (Go.EnterBlockingRegion())
+            {
+                Thread.Sleep(1); // a region used rightly afterwards is not taken for the misused one
+            }
+
+            await Go.YieldAsync();
+        });
+    }
 }

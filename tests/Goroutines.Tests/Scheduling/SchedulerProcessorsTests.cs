@@ -125,9 +125,89 @@ public sealed class SchedulerProcessorsTests : RuntimeTest
         Assert.True(failure.Length == 0, failure);
     }
 
+    [Fact]
+    public async Task SetMaxProcs_SixteenThousandThenTwoThenBack_KeepsEveryProcessorsStateAndTheIdleListTrue()
+    {
+        // Shrinking used to remove each idle processor from the idle list by a walk of its own,
+        // quadratic under the scheduler lock (16,000 -> 2 took seconds). A resize now touches
+        // only the processors between the two counts and walks the idle list once; this checks
+        // that the states it leaves are right. In a process of its own: 16,000 processors stay
+        // allocated for the life of the runtime.
+        string failure = await ScenarioProcess.RunAsync(Scenarios.ResizeThroughSixteenThousand);
+        Assert.True(failure.Length == 0, failure);
+    }
+
     /// <summary>Scenarios run in a <see cref="ScenarioProcess"/>: every Go call here reaches a fresh runtime.</summary>
     public static class Scenarios
     {
+        public static string ResizeThroughSixteenThousand()
+        {
+            using var panics = new PanicCapture();
+            foreach (int count in (int[])[16_000, 2, 5_000, 1, 3])
+            {
+                Go.SetMaxProcs(count);
+                string? wrong = null;
+                if (!Poll.Until(() => (wrong = CheckProcessors(count)) is null, TestTimeouts.Default)) // machines settle after a resize
+                {
+                    return $"After SetMaxProcs({count}): {wrong}";
+                }
+
+                int ran = RunGoroutines(100);
+                if (ran != 100)
+                {
+                    return $"After SetMaxProcs({count}): {ran} of 100 goroutines ran.";
+                }
+            }
+
+            Assert.Empty(panics.Captured);
+            return string.Empty;
+        }
+
+        // The idle list holds exactly the idle processors, all below the count; every processor at
+        // or above the count is retiring, none below.
+        private static string? CheckProcessors(int count)
+        {
+            Scheduler scheduler = Scheduler.Instance;
+            if (Go.MaxProcs != count)
+            {
+                return $"MaxProcs is {Go.MaxProcs}.";
+            }
+
+            Processor[] processors = scheduler.Processors;
+            for (int i = 0; i < processors.Length; i++)
+            {
+                if (processors[i].Retiring != (i >= count))
+                {
+                    return $"P{i} has Retiring = {processors[i].Retiring}.";
+                }
+
+                if (i >= count && processors[i].Status == ProcessorStatus.Idle)
+                {
+                    return $"P{i}, beyond the count, is idle.";
+                }
+            }
+
+            int idle = processors.Count(p => p.Status == ProcessorStatus.Idle);
+            return scheduler.IdleProcessorCount == idle ? null : $"the idle count is {scheduler.IdleProcessorCount}, {idle} processors are idle.";
+        }
+
+        private static int RunGoroutines(int count)
+        {
+            int ran = 0;
+            using var done = new CountdownEvent(count);
+            for (int i = 0; i < count; i++)
+            {
+                Go.Run(() =>
+                {
+                    Interlocked.Increment(ref ran);
+                    done.Signal();
+                });
+            }
+
+            done.Wait(TestTimeouts.Default);
+            return Volatile.Read(ref ran);
+        }
+
         public static string FlipMaxProcsWhileSpawning()
         {
             // A sysmon hand-off legitimately leaves a stuck machine believing it still owns its
