@@ -373,7 +373,9 @@ public static class Go
     /// <remarks>
     /// The handler runs on the thread of the goroutine that panicked (a fatal error the runtime
     /// finds by itself, such as a deadlock, on a thread of its own); the runtime goes on after it
-    /// returns.
+    /// returns. A handler that throws ends the process as if none were installed: the report on
+    /// stderr shows the panic with the handler's exception nested under its first line
+    /// (<c>	panic: ... [in the panic handler]</c>) and in full at the end; exit code 2.
     /// </remarks>
     public static Action<GoroutinePanic>? SetPanicHandler(Action<GoroutinePanic>? handler) =>
         Scheduler.Instance.SetPanicHandler(handler);

@@ -2,6 +2,7 @@
 
 using System;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Threading;
@@ -13,7 +14,9 @@ namespace Goroutines.Scheduling;
 // Panics and fatal errors. An exception that escapes a goroutine is a panic: it is
 // never lost. By default the runtime prints Go's report on stderr and ends the
 // process with exit code 2, as Go does; a program or a test may install a handler
-// instead (Go.SetPanicHandler), and then the runtime goes on.
+// instead (Go.SetPanicHandler), and then the runtime goes on. A handler that throws
+// ends the process as if there were none, its failure in the report (Go has no
+// handler; a runtime that went on would have lost the panic).
 //
 // The reports keep Go's shape, so that tools and eyes that read Go's find their lines:
 //   panic: <the value as Go prints it: an exception's message; further lines after a tab>
@@ -104,13 +107,40 @@ internal sealed partial class Scheduler
     private void Deliver(GoroutinePanic panic)
     {
         Action<GoroutinePanic>? handler = Volatile.Read(ref _panicHandler);
-        if (handler is not null)
+        if (handler is null)
         {
-            handler(panic);
-            return;
+            Exit(panic.Report);
         }
 
-        Console.Error.Write(panic.Report);
+        try
+        {
+            handler(panic);
+        }
+#pragma warning disable CA1031 // A handler that throws has lost the panic it was given: both end the process.
+        catch (Exception handlerError)
+#pragma warning restore CA1031
+        {
+            Exit(WithHandlerFailure(panic.Report, handlerError));
+        }
+    }
+
+    // A panic handler that throws cannot be trusted with the panic, and the runtime cannot tell
+    // what it left half done: the process ends as it would without a handler, and the report
+    // shows both, the handler's failure nested under the first line as Go nests a panic raised
+    // while panicking.
+    private static string WithHandlerFailure(string report, Exception handlerError)
+    {
+        int firstLine = report.IndexOf('\n', StringComparison.Ordinal);
+        string head = firstLine < 0 ? report : report[..firstLine];
+        string rest = firstLine < 0 ? "\n" : report[firstLine..];
+        string failure = PanicValues.Indent(Describe(handlerError, static e => e.Message));
+        return $"{head}\n\tpanic: {failure} [in the panic handler]{rest.TrimEnd('\n')}\n\nthe panic handler threw:\n{Describe(handlerError, static e => e.ToString())}\n";
+    }
+
+    [DoesNotReturn]
+    private static void Exit(string report)
+    {
+        Console.Error.Write(report);
         Console.Error.Flush();
         Environment.Exit(2);
     }

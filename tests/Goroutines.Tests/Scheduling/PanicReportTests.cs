@@ -92,6 +92,19 @@ public sealed class PanicReportTests : RuntimeTest
         Assert.Contains(" [running]:\nGoroutines.PanicException: to the handler", panic.Report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Report_PanicHandlerThrows_ProcessEndsWithBothErrorsAndExitCodeTwo()
+    {
+        string[] lines = await RunForReportAsync(Scenarios.PanicHandlerThrows);
+
+        Assert.Equal("panic: boom", lines[0]);
+        Assert.Equal("\tpanic: handler broke [in the panic handler]", lines[1]);
+        Assert.Equal(string.Empty, lines[2]);
+        Assert.Matches(@"^goroutine \d+ \[running\]:$", lines[3]);
+        Assert.Contains("the panic handler threw:", lines);
+        Assert.Contains(lines, line => line.StartsWith("System.InvalidOperationException: handler broke", StringComparison.Ordinal));
+    }
+
     // ------------------------------------------------------------------ panic values, as Go prints them
 
     [Theory]
@@ -298,6 +311,17 @@ public sealed class PanicReportTests : RuntimeTest
             {
                 await Go.YieldAsync();
                 new GoMutex().Unlock();
+            });
+            return "Go.Main returned.";
+        }
+
+        public static string PanicHandlerThrows()
+        {
+            Go.SetPanicHandler(_ => throw new InvalidOperationException("handler broke"));
+            Go.Main(async () =>
+            {
+                Go.Run(() => throw new FormatException("boom"));
+                await new Chan<int>().ReceiveAsync();
             });
             return "Go.Main returned.";
         }
