@@ -288,13 +288,14 @@ internal class CancelContext : Context
             }
         }
 
-        if (!marked)
+        // The hooks of the contexts this cancel marked, and only those: a context marked by another
+        // cancel gets its hooks from that one.
+        List<Exception>? failures = null;
+        if (marked)
         {
-            return; // the cancel that marked this context runs its hooks
+            AfterDone(ref failures);
         }
 
-        List<Exception>? failures = null;
-        AfterDone(ref failures);
         if (descendants is not null)
         {
             foreach (CancelContext descendant in descendants)

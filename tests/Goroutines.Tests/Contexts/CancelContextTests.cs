@@ -203,6 +203,33 @@ public sealed class CancelContextTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Cancel_InnerAndRootAtOnce_EveryAfterFuncBelowRunsExactlyOnce()
+    {
+        // Two cancels walk the same subtree at once; each context is marked by one of them, and
+        // that one must start its AfterFunc, also when the context it was called on was done first.
+        const int rounds = 50;
+        const int afterFuncs = 2_000;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        await GoTest.RunAsync(async () =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                var (root, cancelRoot) = Context.WithCancel(Context.Background);
+                var (inner, cancelInner) = Context.WithCancel(root);
+                int runs = 0;
+                for (int i = 0; i < afterFuncs; i++)
+                {
+                    Context.AfterFunc(Context.WithValue(inner, "i", i), () => Interlocked.Increment(ref runs));
+                }
+
+                await Together.RunAsync(() => cancelInner(), () => cancelRoot());
+                await GoTest.YieldUntilAsync(() => Volatile.Read(ref runs) >= afterFuncs, $"round {round}: the AfterFuncs to run ({Volatile.Read(ref runs)} of {afterFuncs})");
+                Assert.Equal(afterFuncs, Volatile.Read(ref runs));
+            }
+        });
+    }
+
+    [Fact]
     public async Task Err_ReadWhileAnotherGoroutineCancels_IsNeverSetWhileDoneIsOpen()
     {
         const int iterations = 2_000;
