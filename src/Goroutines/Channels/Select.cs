@@ -65,7 +65,11 @@ namespace Goroutines.Channels;
 /// Among cases that can proceed, one is chosen uniformly at random. A case on a nil channel is
 /// never chosen. A select without cases (or with only nil ones) and without default blocks
 /// forever. A round allocates nothing once the object has seen its cases' element types. An
-/// instance is for one flow at a time, as an enumerator is; use one per goroutine.
+/// instance is for one flow at a time, as an enumerator is; use one per goroutine: a round
+/// belongs to the goroutine that adds its first case until it ends, and another that adds a case
+/// or waits meanwhile gets <see cref="InvalidOperationException"/>. Compute the values to send
+/// before adding the cases: a round that an exception interrupts between its cases keeps them,
+/// and it stays its flow's.
 /// </remarks>
 [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "Go's name for the statement; Visual Basic callers can escape it as [Select].")]
 public sealed class Select
@@ -135,7 +139,8 @@ public sealed class Select
         ClaimForBuilding();
         if (_defaultIndex >= 0)
         {
-            throw new InvalidOperationException("A select has at most one default case; this round already has one.");
+            EndRound(-1); // the round is abandoned: its cases go, and the select is free again
+            throw new InvalidOperationException("A select has at most one default case; this round already had one, and its cases were dropped.");
         }
 
         _defaultIndex = ReserveCase();

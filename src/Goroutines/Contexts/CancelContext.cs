@@ -246,25 +246,27 @@ internal class CancelContext : Context
         List<CancelContext>? descendants = null;
         if (children is not null)
         {
+            // Each child is marked with its parent's err and cause, as Go's cancel passes them down.
             descendants = [];
-            var pending = new Stack<CancelContext>(children);
-            while (pending.TryPop(out CancelContext? child))
+            (ContextCanceledException Err, Exception Cause) mine = marked ? (err, cause) : ReadDone();
+            var pending = new Stack<(CancelContext Child, ContextCanceledException Err, Exception Cause)>();
+            PushAll(pending, children, mine);
+            while (pending.TryPop(out (CancelContext Child, ContextCanceledException Err, Exception Cause) next))
             {
                 // A child another cancel marked first may still have its subtree being marked
-                // by that cancel: walk it too (marking is idempotent), so that none of it is
-                // left undone when this returns (Go's guarantee, which Go gets by holding each
-                // parent's lock while it cancels the children).
-                if (child.TryMarkDone(err, cause, out HashSet<CancelContext>? grandchildren))
+                // by that cancel: walk it too (marking is idempotent), with the child's own err
+                // and cause, so that none of it is left undone when this returns and every
+                // context below it carries its reason (Go's guarantee, which Go gets by holding
+                // each parent's lock while it cancels the children).
+                CancelContext child = next.Child;
+                if (child.TryMarkDone(next.Err, next.Cause, out HashSet<CancelContext>? grandchildren))
                 {
                     descendants.Add(child);
+                    PushAll(pending, grandchildren, (next.Err, next.Cause));
                 }
-
-                if (grandchildren is not null)
+                else if (grandchildren is not null)
                 {
-                    foreach (CancelContext grandchild in grandchildren)
-                    {
-                        pending.Push(grandchild);
-                    }
+                    PushAll(pending, grandchildren, child.ReadDone());
                 }
             }
         }
@@ -289,7 +291,8 @@ internal class CancelContext : Context
         }
 
         // The hooks of the contexts this cancel marked, and only those: a context marked by another
-        // cancel gets its hooks from that one.
+        // cancel gets its hooks from that one, which may still be running them when this returns
+        // (Go's cancel runs no hooks of its own; the done state is what it guarantees).
         List<Exception>? failures = null;
         if (marked)
         {
@@ -307,6 +310,31 @@ internal class CancelContext : Context
         if (failures is not null)
         {
             throw new AggregateException(failures);
+        }
+    }
+
+    private static void PushAll(
+        Stack<(CancelContext Child, ContextCanceledException Err, Exception Cause)> pending,
+        HashSet<CancelContext>? children,
+        (ContextCanceledException Err, Exception Cause) reason)
+    {
+        if (children is null)
+        {
+            return;
+        }
+
+        foreach (CancelContext child in children)
+        {
+            pending.Push((child, reason.Err, reason.Cause));
+        }
+    }
+
+    // The err and cause of a context that is done.
+    private (ContextCanceledException Err, Exception Cause) ReadDone()
+    {
+        lock (_lock)
+        {
+            return (_err!, _cause!);
         }
     }
 

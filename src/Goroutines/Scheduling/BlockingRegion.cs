@@ -25,7 +25,8 @@ namespace Goroutines.Scheduling;
 // A region spans one blocking call, within one step. An await inside it ends the step
 // with the region open and its thread free: the machine ends the region there, on its
 // own thread (Scheduler.Loop.cs, after RunStep), and the late Dispose, on whatever
-// thread the await resumed, throws instead of touching a machine that now runs other
+// thread the await resumed, finds its goroutine out of the Syscall state (or on
+// another machine) and throws instead of touching a machine that now runs other
 // goroutines (it once broke the hand-off protocol that way).
 //
 // Invariants:
@@ -65,7 +66,6 @@ public struct BlockingRegion : IDisposable
             return default;
         }
 
-        g.TakeRegionLeftOpen(); // a note from a region whose late Dispose never came (or came off the runtime) is stale now
 
         Processor? processor = machine.EnterRuntime(out bool entered);
         if (processor is not null)
@@ -94,7 +94,11 @@ public struct BlockingRegion : IDisposable
         _machine = null;
         Goroutine g = _goroutine!;
         _goroutine = null;
-        if (Goroutine.Running == g ? g.TakeRegionLeftOpen() : Machine.Current != machine || machine.RunningGoroutine != g)
+
+        // Still the region this struct entered: its goroutine in its region, on the machine and
+        // thread that entered it. A region the machine ended at an await is not (its goroutine
+        // left the Syscall state then), even after the goroutine entered and left another one.
+        if (g.Status != GoroutineStatus.Syscall || Machine.Current != machine || machine.RunningGoroutine != g)
         {
             throw new InvalidOperationException("A blocking region was disposed after an await inside it: a region spans one blocking call on the thread that entered it. The runtime ended it when the goroutine awaited; end the region before the await (dispose it right after the blocking call).");
         }

@@ -463,7 +463,8 @@ internal sealed class Goroutine : SynchronizationContext
     /// </summary>
     /// <summary>
     /// At the end of a step: whether it ended inside a blocking region (an await inside one),
-    /// which the machine then ends; noted for the region's late Dispose to report. Its machine only.
+    /// which the machine then ends: the goroutine leaves the Syscall state, which the region's
+    /// late Dispose checks. Its machine only.
     /// </summary>
     public bool NoteRegionLeftOpen()
     {
@@ -473,16 +474,7 @@ internal sealed class Goroutine : SynchronizationContext
         }
 
         Status = GoroutineStatus.Running;
-        Set(Flags.RegionLeftOpen, true);
         return true;
-    }
-
-    /// <summary>Whether a step ended inside a blocking region since the last call; clears the note. The goroutine's own flow.</summary>
-    public bool TakeRegionLeftOpen()
-    {
-        bool left = Has(Flags.RegionLeftOpen);
-        Set(Flags.RegionLeftOpen, false);
-        return left;
     }
 
     public StepOutcome FinishStep(object? selfPost)
@@ -644,7 +636,5 @@ internal sealed class Goroutine : SynchronizationContext
         // It ended by Go.Goexit: no panic, and a main goroutine's program goes on.
         Goexited = 32,
 
-        // A step ended inside a blocking region, which the runtime then ended (BlockingRegion.cs).
-        RegionLeftOpen = 64,
     }
 }

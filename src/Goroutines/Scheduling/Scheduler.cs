@@ -358,6 +358,15 @@ internal sealed partial class Scheduler
     {
         Debug.Assert(processor.RunQueue.IsEmpty, "an idle processor has an empty run queue");
         processor.Owner = null;
+        if (processor.Retiring)
+        {
+            // Beyond GOMAXPROCS since its machine last looked (SetMaxProcs sets Retiring under
+            // this lock): it retires instead of going idle, so the idle list holds no processor
+            // beyond the count (Scheduler.Processors.cs).
+            processor.Status = ProcessorStatus.Retired;
+            return;
+        }
+
         processor.Status = ProcessorStatus.Idle;
         processor.IdleLink = _idleProcessors;
         _idleProcessors = processor;

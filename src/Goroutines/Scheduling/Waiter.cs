@@ -90,9 +90,15 @@ internal abstract class Waiter : IGoroutineWorkItem
     /// </summary>
     public void BlockUntilReady()
     {
-        if (Volatile.Read(ref _continuation) == s_completed)
+        Action<object?>? registered = Volatile.Read(ref _continuation);
+        if (registered == s_completed)
         {
             return;
+        }
+
+        if (registered is not null)
+        {
+            throw AwaitedTwice(); // before _resumeInline changes how the first awaiter resumes
         }
 
         ManualResetEventSlim readied = t_blockingEvent ??= new ManualResetEventSlim();

@@ -568,6 +568,21 @@ public sealed class SelectTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Default_AddedTwice_DropsTheRoundAndLeavesTheSelectFreeForAnyFlow()
+    {
+        var select = new Select();
+        var ch = new Chan<int>(1);
+        select.Receive(ch).Default();
+
+        Assert.Throws<InvalidOperationException>(select.Default);
+
+        Assert.True(ch.TrySend(3));
+        int chosen = await GoTest.RunAsync(async () => await select.Receive(ch).WaitAsync()); // another flow, a fresh round
+        Assert.Equal(0, chosen);
+        Assert.Equal(3, select.Received<int>());
+    }
+
+    [Fact]
     public async Task Received_WrongElementTypeOrNoReceiveChosen_ThrowsInvalidOperationException()
     {
         var ints = new Chan<int>(1);

@@ -230,6 +230,37 @@ public sealed class CancelContextTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Cancel_ParentAndChildWithCausesAtOnce_EveryContextBelowTheChildCarriesTheChildsCause()
+    {
+        // Go: the cancel that marks a context passes its own err and cause to everything below
+        // it, so a subtree never mixes the reasons of two cancels.
+        const int rounds = 300;
+        const int leaves = 200;
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        await GoTest.RunAsync(async () =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                var (parent, cancelParent) = Context.WithCancelCause(Context.Background);
+                var (child, cancelChild) = Context.WithCancelCause(parent);
+                var below = new Context[leaves];
+                for (int i = 0; i < leaves; i++)
+                {
+                    (below[i], _) = Context.WithCancel(Context.WithValue(child, "i", i));
+                }
+
+                var parentCause = new InvalidOperationException("parent");
+                var childCause = new InvalidOperationException("child");
+                await Together.RunAsync(() => cancelParent(parentCause), () => cancelChild(childCause));
+
+                Exception? expected = Context.Cause(child);
+                int mixed = below.Count(c => !ReferenceEquals(Context.Cause(c), expected));
+                Assert.True(mixed == 0, $"Round {round}: {mixed} of {leaves} contexts below the child carry another cause than the child's.");
+            }
+        });
+    }
+
+    [Fact]
     public async Task Err_ReadWhileAnotherGoroutineCancels_IsNeverSetWhileDoneIsOpen()
     {
         const int iterations = 2_000;

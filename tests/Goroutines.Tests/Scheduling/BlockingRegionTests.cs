@@ -138,4 +138,33 @@ public sealed class BlockingRegionTests : RuntimeTest
             await Go.YieldAsync();
         });
     }
+
+    [Fact]
+    public async Task Dispose_OfARegionEndedAtAnAwait_AfterAnotherRegionOpenedAndClosed_StillThrows()
+    {
+        Exception? error = await GoTest.RunAsync(async () =>
+        {
+            BlockingRegion first = Go.EnterBlockingRegion();
+            await Task.Delay(1);
+            using (Go.EnterBlockingRegion())
+            {
+                Thread.Sleep(1);
+            }
+
+            try
+            {
+                first.Dispose();
+                return null;
+            }
+            catch (InvalidOperationException e)
+            {
+                return e;
+            }
+        });
+
+        Assert.NotNull(error);
+        Assert.True(
+            Poll.Until(() => Array.TrueForAll(Scheduler.Instance.Processors, p => p.Status != ProcessorStatus.Syscall), TestTimeouts.Default),
+            "A processor stayed in the blocking region's state.");
+    }
 }
