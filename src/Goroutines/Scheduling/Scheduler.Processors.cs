@@ -14,8 +14,9 @@ namespace Goroutines.Scheduling;
 // more than GOMAXPROCS processors may briefly run goroutines.
 //
 // Invariant: every processor numbered GOMAXPROCS or above is Retiring (retired, or
-// about to be), and none below is; so a resize touches only the processors between
-// the old count and the new one, and holds the scheduler lock for time linear in them.
+// about to be: never idle, as PutIdleProcessorLocked retires it instead), and none
+// below is; so a resize touches only the processors between the old count and the new
+// one, and holds the scheduler lock for time linear in them.
 internal sealed partial class Scheduler
 {
     /// <summary>
