@@ -80,47 +80,6 @@ public struct BlockingRegion : IDisposable
         return new BlockingRegion(machine, g);
     }
 
-    /// <summary>
-    /// Enters a region around a wait the runtime knows will block the thread (its own blocking
-    /// forms: a synchronous channel operation, lock or sleep): when the processor has other work
-    /// queued, it is handed off at once, as Go's <c>entersyscallblock</c> does, instead of after
-    /// sysmon's next look (20 µs at the soonest, up to 10 ms once it naps); the thread takes a
-    /// processor back when the wait ends. With nothing else queued, as <see cref="Enter"/>.
-    /// </summary>
-    internal static BlockingRegion EnterToBlock()
-    {
-        Machine? machine = Machine.Current;
-        Goroutine? g = machine?.RunningGoroutine;
-        if (machine is null || g is null || g.Status == GoroutineStatus.Syscall)
-        {
-            return default;
-        }
-
-        Processor? processor = machine.EnterRuntime(out bool entered);
-        bool handOff = processor is not null
-            && (!processor.RunQueue.IsEmpty || Scheduler.Instance.GlobalCount > 0)
-            && processor.TryTakeForOwnHandOff();
-        if (handOff)
-        {
-            machine.Processor = null;
-        }
-        else if (processor is not null)
-        {
-            processor.SyscallTick++;
-            processor.Status = ProcessorStatus.Syscall;
-        }
-
-        Scheduler.Instance.Trace?.RecordBlocking(enter: true, machine, g, processor, keptProcessor: !handOff);
-        machine.LeaveRuntime(entered);
-        if (handOff)
-        {
-            Scheduler.Instance.ReleaseTakenProcessor(processor!);
-        }
-
-        g.Status = GoroutineStatus.Syscall;
-        return new BlockingRegion(machine, g);
-    }
-
     /// <summary>Leaves the region, waiting for a processor if the goroutine lost its own.</summary>
     /// <remarks>Go: exitsyscall.</remarks>
     /// <exception cref="InvalidOperationException">The region was left open across an await (the runtime ended it when the goroutine parked).</exception>

@@ -216,13 +216,6 @@ internal sealed class Processor
             || (state == HandoffNone && Interlocked.CompareExchange(ref _handoffState, HandoffRequested, HandoffNone) == HandoffNone);
     }
 
-    /// <summary>
-    /// The owner's own hand-off (Go's entersyscallblock): takes the processor from itself, in its
-    /// owner section, unless sysmon asked for it first. Owner only.
-    /// </summary>
-    public bool TryTakeForOwnHandOff() =>
-        Interlocked.CompareExchange(ref _handoffState, HandoffTaken, HandoffNone) == HandoffNone;
-
     /// <summary>Sysmon's step 3: takes the processor after the barrier showed its owner outside the runtime.</summary>
     public bool TryCompleteHandoff() =>
         Interlocked.CompareExchange(ref _handoffState, HandoffTaken, HandoffRequested) == HandoffRequested;

@@ -105,7 +105,7 @@ internal abstract class Waiter : IGoroutineWorkItem
         readied.Reset();
         _resumeInline = true;
         OnCompletedCore(s_setEvent, readied, _version, ValueTaskSourceOnCompletedFlags.None);
-        using BlockingRegion region = BlockingRegion.EnterToBlock();
+        using BlockingRegion region = BlockingRegion.Enter();
         readied.Wait();
     }
 
