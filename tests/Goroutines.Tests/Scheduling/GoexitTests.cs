@@ -190,8 +190,10 @@ public sealed class GoexitTests : RuntimeTest
         {
             Go.Main(async () =>
             {
+                var deferred = new Chan<bool>(1);
                 Go.Run(async () =>
                 {
+                    await deferred.ReceiveAsync(); // runs on after main's deferred code, whatever the timing
                     await Clock.SleepAsync(TimeSpan.FromMilliseconds(10));
                     Console.Out.Write("other done\n");
                     Console.Out.Flush();
@@ -205,6 +207,7 @@ public sealed class GoexitTests : RuntimeTest
                 {
                     Console.Out.Write("main deferred\n");
                     Console.Out.Flush();
+                    deferred.TrySend(true);
                 }
             });
             return "Go.Main returned.";
