@@ -23,13 +23,21 @@ internal static class PanicValues
     /// throws (its <c>Message</c> or <c>ToString</c>), what Go prints for a value it cannot print:
     /// the type, and what went wrong.
     /// </summary>
-    public static string Format(object value)
+    public static string Format(object value) => Read(value, FormatValue);
+
+    /// <summary>
+    /// <paramref name="read"/> of <paramref name="value"/> (a value's text, an exception's message
+    /// or whole text) for a report; if that throws, the type and what went wrong, so that the
+    /// report always comes out.
+    /// </summary>
+    public static string Read<T>(T value, Func<T, string> read)
+        where T : notnull
     {
         try
         {
-            return FormatValue(value);
+            return read(value);
         }
-#pragma warning disable CA1031 // A panic's report must come out whatever the value's ToString does.
+#pragma warning disable CA1031 // A panic's report must come out whatever a value's ToString or an exception's Message does.
         catch (Exception e)
 #pragma warning restore CA1031
         {

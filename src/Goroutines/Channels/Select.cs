@@ -23,8 +23,9 @@ namespace Goroutines.Channels;
 //   4. None can: with a default case, unlock all and choose it.
 //   5. Else arm the SelectWaiter, link one waiter per case into its channel's queue
 //      in lock order (so two cases on one channel queue in random order, and the
-//      partner that arrives picks either with equal chance, as in Go), unlock all and park. The first partner to win the SelectWaiter completes its
-//      case and wakes us; we then unlink the other cases' waiters, one channel at a
+//      partner that arrives picks either with equal chance, as in Go), unlock all
+//      and park. The first partner to win the SelectWaiter completes its case and
+//      wakes us; we then unlink the other cases' waiters, one channel at a
 //      time (Go relocks them all at once; one at a time suffices because the win is
 //      already decided and every dequeuer skips lost cases under its own lock).
 // With no non-nil case and no default, the round parks forever ("select (no cases)"

@@ -466,7 +466,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// which the machine then ends: the goroutine leaves the Syscall state, which the region's
     /// late Dispose checks. Its machine only.
     /// </summary>
-    public bool NoteRegionLeftOpen()
+    public bool EndRegionLeftOpen()
     {
         if (Status != GoroutineStatus.Syscall)
         {

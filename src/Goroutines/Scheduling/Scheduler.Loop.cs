@@ -306,7 +306,7 @@ internal sealed partial class Scheduler
         machine.LeaveForStep();
 
         g.RunStep();
-        bool regionLeftOpen = g.NoteRegionLeftOpen(); // before FinishStep, which sets the status
+        bool regionLeftOpen = g.EndRegionLeftOpen(); // before FinishStep, which sets the status
         WaitReason parkReason = g.PendingParkReason; // before FinishStep: once parked, a waker may change it
         object? selfPost = machine.SelfPost;
         machine.SelfPost = null;

@@ -41,30 +41,13 @@ internal sealed partial class Scheduler
 
     private void ReportPanic(Goroutine g, Exception exception)
     {
-        string message = $"panic: {PanicValues.Indent(Describe(exception, static e => e.Message))}";
+        string message = $"panic: {PanicValues.Indent(PanicValues.Read(exception, static e => e.Message))}";
         var report = new StringBuilder();
         report.Append(message).Append("\n\n");
         report.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n");
-        report.Append(Describe(exception, static e => e.ToString())).Append('\n');
+        report.Append(PanicValues.Read(exception, static e => e.ToString())).Append('\n');
         GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
         Deliver(new GoroutinePanic(exception, g.Id, message, report.ToString(), isFatal: false));
-    }
-
-    // Reads the exception's text for the report (its message: the value as Go prints it; or the
-    // whole of it): a custom Message or ToString that throws is reported, never allowed to lose
-    // the panic.
-    private static string Describe(Exception exception, Func<Exception, string> read)
-    {
-        try
-        {
-            return read(exception);
-        }
-#pragma warning disable CA1031 // The report must come out whatever a custom Message or ToString does.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return $"({exception.GetType().FullName}) [reading it threw {e.GetType().FullName}: {e.Message}]";
-        }
     }
 
     /// <summary>
@@ -133,8 +116,8 @@ internal sealed partial class Scheduler
         int firstLine = report.IndexOf('\n', StringComparison.Ordinal);
         string head = firstLine < 0 ? report : report[..firstLine];
         string rest = firstLine < 0 ? "\n" : report[firstLine..];
-        string failure = PanicValues.Indent(Describe(handlerError, static e => e.Message));
-        return $"{head}\n\tpanic: {failure} [in the panic handler]{rest.TrimEnd('\n')}\n\nthe panic handler threw:\n{Describe(handlerError, static e => e.ToString())}\n";
+        string failure = PanicValues.Indent(PanicValues.Read(handlerError, static e => e.Message));
+        return $"{head}\n\tpanic: {failure} [in the panic handler]{rest.TrimEnd('\n')}\n\nthe panic handler threw:\n{PanicValues.Read(handlerError, static e => e.ToString())}\n";
     }
 
     [DoesNotReturn]
