@@ -171,27 +171,32 @@ internal static partial class ConnsWorkload
 
                 server[i] = connection;
                 await inflight.ReceiveAsync();
-                Go.Run(async () =>
-                {
-                    try
+                Go.Run(
+                    static async (connection, buffer, reading, exited) =>
                     {
-                        byte[] buffer = new byte[size];
-                        reading.Done();
-                        while (await ReadFullAsync(connection, buffer))
+                        try
                         {
-                            await connection.WriteAsync(buffer);
+                            reading.Done();
+                            while (true)
+                            {
+                                await connection.ReadExactlyAsync(buffer);
+                                await connection.WriteAsync(buffer);
+                            }
                         }
-                    }
-                    catch (NetOperationException)
-                    {
-                        // As the Go reference's server goroutine, which returns on any error.
-                    }
-                    finally
-                    {
-                        connection.Close();
-                        exited.Done();
-                    }
-                });
+                        catch (Exception ex) when (ex is NetOperationException or EndOfStreamException)
+                        {
+                            // As the Go reference's server goroutine, which returns on any error.
+                        }
+                        finally
+                        {
+                            connection.Close();
+                            exited.Done();
+                        }
+                    },
+                    connection,
+                    new byte[size],
+                    reading,
+                    exited);
             }
         });
 
@@ -260,7 +265,7 @@ internal static partial class ConnsWorkload
 
                     for (int i = first; i < end; i++)
                     {
-                        if (!await ReadFullAsync(client[i], input))
+                        if (await client[i].ReadAtLeastAsync(input, input.Length, throwOnEndOfStream: false) < input.Length)
                         {
                             Failure.Exit("conns: client read: EOF");
                         }
@@ -300,23 +305,6 @@ internal static partial class ConnsWorkload
         listener.Close();
         Report(n, rss0, rss1, establish, wake);
     });
-
-    /// <summary>Reads until <paramref name="buffer"/> is full (Go's <c>io.ReadFull</c>); false at EOF.</summary>
-    private static async ValueTask<bool> ReadFullAsync(Conn connection, Memory<byte> buffer)
-    {
-        for (int got = 0; got < buffer.Length;)
-        {
-            int n = await connection.ReadAsync(buffer[got..]);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            got += n;
-        }
-
-        return true;
-    }
 
     private static void OnGoroutinesOverDotNetSockets(Settings settings) => Go.Main(async () =>
     {

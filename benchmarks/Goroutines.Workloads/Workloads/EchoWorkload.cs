@@ -164,17 +164,7 @@ internal static class EchoWorkload
                             for (int m = 0; m < msgs; m++)
                             {
                                 await connection.WriteAsync(output);
-                                int read = 0;
-                                while (read < size)
-                                {
-                                    int n = await connection.ReadAsync(input.AsMemory(read));
-                                    if (n == 0)
-                                    {
-                                        throw new EndOfStreamException("echo: the server hung up");
-                                    }
-
-                                    read += n;
-                                }
+                                await connection.ReadExactlyAsync(input);
                             }
                         }
                         catch (Exception ex) when (ex is NetOperationException or EndOfStreamException)

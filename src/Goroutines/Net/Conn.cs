@@ -83,6 +83,46 @@ public sealed class Conn : IDisposable, IAsyncDisposable
         _socket.ReadAsync(buffer, cancellationToken);
 
     /// <summary>
+    /// Reads until at least <paramref name="minimumBytes"/> bytes are in <paramref name="buffer"/>, or
+    /// the stream ends (Go's <c>io.ReadAtLeast</c>; <see cref="Stream.ReadAtLeastAsync"/>'s contract).
+    /// The goroutine stays parked in the netpoller until then, with no async state machine of its own.
+    /// </summary>
+    /// <param name="buffer">Where to put the bytes; each read takes what came, up to its end.</param>
+    /// <param name="minimumBytes">How many bytes to wait for, from 0 to the buffer's length.</param>
+    /// <param name="throwOnEndOfStream">
+    /// Whether the end of the stream before <paramref name="minimumBytes"/> throws
+    /// <see cref="EndOfStreamException"/> (Go's <c>io.ErrUnexpectedEOF</c>) rather than returning fewer.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait (the read then throws <see cref="OperationCanceledException"/>; bytes already read are lost).</param>
+    /// <returns>
+    /// The number of bytes read: at least <paramref name="minimumBytes"/>, fewer only at the end of
+    /// the stream with <paramref name="throwOnEndOfStream"/> false. Await it exactly once.
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumBytes"/> is negative or above the buffer's length.</exception>
+    /// <exception cref="EndOfStreamException">The stream ended first, and <paramref name="throwOnEndOfStream"/> is true.</exception>
+    /// <exception cref="NetOperationException">A read failed, its deadline passed, or the connection was closed.</exception>
+    public ValueTask<int> ReadAtLeastAsync(Memory<byte> buffer, int minimumBytes, bool throwOnEndOfStream = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minimumBytes, buffer.Length);
+        return minimumBytes == 0
+            ? new ValueTask<int>(0)
+            : _socket.ReadAtLeastAsync(buffer, minimumBytes, throwOnEndOfStream, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> (Go's <c>io.ReadFull</c>; <see cref="Stream.ReadExactlyAsync(Memory{byte}, CancellationToken)"/>'s
+    /// contract): <see cref="ReadAtLeastAsync"/> for the whole buffer, throwing at an early end.
+    /// </summary>
+    /// <param name="buffer">The bytes to fill.</param>
+    /// <param name="cancellationToken">Cancels the wait (the read then throws <see cref="OperationCanceledException"/>; bytes already read are lost).</param>
+    /// <returns>An awaitable that completes when the buffer is full. Await it exactly once.</returns>
+    /// <exception cref="EndOfStreamException">The stream ended before the buffer was full (Go: <c>io.EOF</c> or <c>io.ErrUnexpectedEOF</c>).</exception>
+    /// <exception cref="NetOperationException">A read failed, its deadline passed, or the connection was closed.</exception>
+    public ValueTask ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        buffer.IsEmpty ? default : _socket.ReadExactlyAsync(buffer, cancellationToken);
+
+    /// <summary>
     /// The blocking form of <see cref="ReadAsync"/>: on a goroutine's thread its processor is handed
     /// to another thread while it waits. Prefer <see cref="ReadAsync"/> in goroutines.
     /// </summary>

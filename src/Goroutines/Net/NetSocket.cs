@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -396,43 +397,90 @@ internal sealed partial class NetSocket
     // ------------------------------------------------------------------ read
 
     /// <summary>Reads into <paramref name="buffer"/>: the bytes read, 0 at the end of the stream.</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        ReadAtLeastAsync(buffer, minimum: 1, throwOnEndOfStream: false, cancellationToken);
+
+    /// <summary>
+    /// Reads into <paramref name="buffer"/> until at least <paramref name="minimum"/> bytes came or
+    /// the stream ended: the bytes read (fewer than <paramref name="minimum"/> only at the end of the
+    /// stream, which throws <see cref="EndOfStreamException"/> instead when <paramref name="throwOnEndOfStream"/>).
+    /// Each call takes what the socket has, up to the buffer's end. Under the read lock throughout.
+    /// </summary>
     /// <remarks>
-    /// The common case takes no async state machine: the lock is free, the call is made at once,
-    /// and a read that must wait parks on a pooled <see cref="ReadWaiter"/>, which makes the call
-    /// again on the goroutine when readied (NetSocket.ReadWaiter.cs). With a cancelable token, or
-    /// behind another reader, the general path. Go: netFD.Read.
+    /// The common case takes no async state machine: the lock is free, the calls are made at once,
+    /// and a read that must wait parks on a pooled <see cref="ReadWaiter"/>, which goes on making
+    /// the calls on the goroutine when readied (NetSocket.ReadWaiter.cs). With a cancelable token,
+    /// or behind another reader, the general path. Go: netFD.Read, and io.ReadAtLeast over it.
     /// </remarks>
-    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    public ValueTask<int> ReadAtLeastAsync(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, CancellationToken cancellationToken)
     {
         if (cancellationToken.CanBeCanceled || Interlocked.CompareExchange(ref _readHolders, 1, 0) != 0)
         {
-            return ReadGeneralAsync(buffer, cancellationToken);
+            return ReadGeneralAsync(buffer, minimum, throwOnEndOfStream, cancellationToken);
         }
 
+        try
+        {
+            return StartRead(buffer, minimum, throwOnEndOfStream, out int got) is { } waiter ? waiter.AsValueTask() : new ValueTask<int>(got);
+        }
+        catch (Exception e) when (e is NetOperationException or EndOfStreamException)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>, or throws <see cref="EndOfStreamException"/> at an early end: <see cref="ReadAtLeastAsync"/>'s untyped form.</summary>
+    public ValueTask ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled || Interlocked.CompareExchange(ref _readHolders, 1, 0) != 0)
+        {
+            return new ValueTask(ReadGeneralAsync(buffer, buffer.Length, throwOnEndOfStream: true, cancellationToken).AsTask());
+        }
+
+        try
+        {
+            return StartRead(buffer, buffer.Length, throwOnEndOfStream: true, out _) is { } waiter ? waiter.AsUntypedValueTask() : default;
+        }
+        catch (Exception e) when (e is NetOperationException or EndOfStreamException)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
+    // The fast path's start, under the read lock the caller just took: makes the calls at once and
+    // returns null with the bytes read when they finish the read, or parks and returns the waiter,
+    // which holds the lock from then on. Leaves the lock when it returns null or throws.
+    private ReadWaiter? StartRead(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, out int got)
+    {
         bool handedOver = false;
         try
         {
-            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
+            got = 0;
+            while (!TakeDrained(buffer.Length - got))
             {
-                _readDrained = false;
-                ThrowIfError("read", PollMode.Read);
-            }
-            else
-            {
-                nint read = TryReceive(buffer.Span);
-                if (read >= 0)
+                nint read = TryReceive(buffer.Span[got..]);
+                if (read < 0)
                 {
-                    return new ValueTask<int>((int)read);
+                    break;
+                }
+
+                got += (int)read;
+                if (read == 0 || got >= minimum)
+                {
+                    got = EndOfRead(got, minimum, throwOnEndOfStream);
+                    return null;
                 }
             }
 
             ReadWaiter waiter = ReadWaiter.Rent();
-            handedOver = waiter.TryPark(this, buffer);
-            return handedOver ? waiter.AsValueTask() : waiter.TakeOutcome();
-        }
-        catch (NetOperationException e)
-        {
-            return ValueTask.FromException<int>(e);
+            handedOver = waiter.TryPark(this, buffer, got, minimum, throwOnEndOfStream);
+            if (handedOver)
+            {
+                return waiter;
+            }
+
+            got = waiter.TakeOutcome();
+            return null;
         }
         finally
         {
@@ -445,28 +493,32 @@ internal sealed partial class NetSocket
 
     // The read as an async method: for a cancelable token, or to wait for the lock.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadGeneralAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask<int> ReadGeneralAsync(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, CancellationToken cancellationToken)
     {
         await EnterAsync(PollMode.Read).ConfigureAwait(true);
 
         try
         {
-            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
-            {
-                _readDrained = false;
-                ThrowIfError("read", PollMode.Read);
-                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
-            }
-
+            int got = 0;
             while (true)
             {
-                nint read = TryReceive(buffer.Span);
-                if (read >= 0)
+                if (TakeDrained(buffer.Length - got))
                 {
-                    return (int)read;
+                    await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
                 }
 
-                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+                nint read = TryReceive(buffer.Span[got..]);
+                if (read < 0)
+                {
+                    await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+                    continue;
+                }
+
+                got += (int)read;
+                if (read == 0 || got >= minimum)
+                {
+                    return EndOfRead(got, minimum, throwOnEndOfStream);
+                }
             }
         }
         finally
@@ -475,15 +527,32 @@ internal sealed partial class NetSocket
         }
     }
 
+    // Whether the next read should park before its call: the last one emptied the socket
+    // (readiness we know). Takes the knowledge, and fails first on a close or an expired deadline,
+    // as the call would. Under the read lock.
+    private bool TakeDrained(int length)
+    {
+        if (!_readDrained || IsEmptyStreamRead(length))
+        {
+            return false;
+        }
+
+        _readDrained = false;
+        ThrowIfError("read", PollMode.Read);
+        return true;
+    }
+
+    // The result of a read that got what it asked for, or met the end of the stream first.
+    private static int EndOfRead(int got, int minimum, bool throwOnEndOfStream) =>
+        got < minimum && throwOnEndOfStream ? throw new EndOfStreamException() : got;
+
     /// <summary>The blocking form of <see cref="ReadAsync"/>.</summary>
     public int Read(Span<byte> buffer)
     {
         using (Enter(PollMode.Read))
         {
-            if (_readDrained && !IsEmptyStreamRead(buffer.Length))
+            if (TakeDrained(buffer.Length))
             {
-                _readDrained = false;
-                ThrowIfError("read", PollMode.Read);
                 _poll.Wait(PollMode.Read);
             }
 

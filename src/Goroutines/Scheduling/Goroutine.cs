@@ -458,10 +458,6 @@ internal sealed class Goroutine : SynchronizationContext
     }
 
     /// <summary>
-    /// Decides what happens after a step (protocol steps 3 in the header), given the callback the
-    /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
-    /// </summary>
-    /// <summary>
     /// At the end of a step: whether it ended inside a blocking region (an await inside one),
     /// which the machine then ends: the goroutine leaves the Syscall state, which the region's
     /// late Dispose checks. Its machine only.
@@ -477,6 +473,10 @@ internal sealed class Goroutine : SynchronizationContext
         return true;
     }
 
+    /// <summary>
+    /// Decides what happens after a step (protocol steps 3 in the header), given the callback the
+    /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
+    /// </summary>
     public StepOutcome FinishStep(object? selfPost)
     {
         if (selfPost is not null)

@@ -133,7 +133,7 @@ public sealed class DeadlineTests : RuntimeTest
         Assert.True(error.IsTimeout, error.Message);
 
         await GoTest.RunAsync(async () => await pair.Server.WriteAsync("reply"u8.ToArray()));
-        byte[] received = await GoTest.RunAsync(() => pair.Client.ReadExactlyAsync(5));
+        byte[] received = await GoTest.RunAsync(() => pair.Client.ReadBytesAsync(5));
         Assert.Equal("reply"u8.ToArray(), received);
     }
 
@@ -216,9 +216,9 @@ public sealed class DeadlineTests : RuntimeTest
         await GoTest.RunAsync(async () =>
         {
             await pair.Client.WriteAsync("ping"u8.ToArray());
-            Assert.Equal("ping"u8.ToArray(), await pair.Server.ReadExactlyAsync(4));
+            Assert.Equal("ping"u8.ToArray(), await pair.Server.ReadBytesAsync(4));
             await pair.Server.WriteAsync("pong"u8.ToArray());
-            Assert.Equal("pong"u8.ToArray(), await pair.Client.ReadExactlyAsync(4));
+            Assert.Equal("pong"u8.ToArray(), await pair.Client.ReadBytesAsync(4));
         });
     }
 
@@ -255,48 +255,5 @@ public sealed class DeadlineTests : RuntimeTest
         await using Conn client = await GoTest.RunAsync(async () => await Network.DialAsync("tcp", listener.Addr.ToString()!));
         await using Conn server = await accepted.Within(what: "the accept");
         Assert.Equal(client.LocalAddr, server.RemoteAddr);
-    }
-
-    /// <summary>A listener on 127.0.0.1 and both ends of one connection through it; disposing closes all three.</summary>
-    private sealed class TcpPair : IDisposable
-    {
-        private TcpPair(Listener listener, Conn client, Conn server)
-        {
-            Listener = listener;
-            Client = client;
-            Server = server;
-        }
-
-        public Listener Listener { get; }
-
-        /// <summary>The dialed end.</summary>
-        public Conn Client { get; }
-
-        /// <summary>The accepted end.</summary>
-        public Conn Server { get; }
-
-        public static async Task<TcpPair> OpenAsync()
-        {
-            Listener listener = Network.Listen("tcp", "127.0.0.1:0");
-            try
-            {
-                Task<Conn> accepted = GoTest.Start(async () => await listener.AcceptAsync());
-                Conn client = await GoTest.RunAsync(async () => await Network.DialAsync("tcp", listener.Addr.ToString()!));
-                Conn server = await accepted.Within(what: "the accept");
-                return new TcpPair(listener, client, server);
-            }
-            catch
-            {
-                listener.Close();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            Client.Close();
-            Server.Close();
-            Listener.Close();
-        }
     }
 }
