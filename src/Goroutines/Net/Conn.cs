@@ -165,7 +165,7 @@ public sealed class Conn : IDisposable, IAsyncDisposable
     public void SetNoDelay(bool noDelay)
     {
         RequireTcp(nameof(SetNoDelay));
-        _socket.SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_NODELAY, noDelay ? 1 : 0, "set");
+        _socket.SetNoDelay(noDelay, "set");
     }
 
     /// <summary>Turns TCP keep-alive probes on or off (Go's <c>SetKeepAlive</c>).</summary>
@@ -174,7 +174,7 @@ public sealed class Conn : IDisposable, IAsyncDisposable
     public void SetKeepAlive(bool keepAlive)
     {
         RequireTcp(nameof(SetKeepAlive));
-        _socket.SetOption(LinuxSockets.SOL_SOCKET, LinuxSockets.SO_KEEPALIVE, keepAlive ? 1 : 0, "set");
+        _socket.SetKeepAliveEnabled(keepAlive, "set");
     }
 
     /// <summary>Sets the idle time before the first keep-alive probe and between probes (Go's <c>SetKeepAlivePeriod</c>).</summary>
@@ -190,14 +190,14 @@ public sealed class Conn : IDisposable, IAsyncDisposable
 
     /// <summary>Shuts the reading side down (Go's <c>CloseRead</c>): later reads return 0.</summary>
     /// <exception cref="NetOperationException">The connection was closed, or the system refused.</exception>
-    public void CloseRead() => _socket.Shutdown(LinuxSockets.SHUT_RD);
+    public void CloseRead() => _socket.Shutdown(SocketShutdown.Receive);
 
     /// <summary>
     /// Shuts the writing side down (Go's <c>CloseWrite</c>, a half-close): the peer reads the end of
     /// the stream, and this side can still read what the peer sends.
     /// </summary>
     /// <exception cref="NetOperationException">The connection was closed, or the system refused.</exception>
-    public void CloseWrite() => _socket.Shutdown(LinuxSockets.SHUT_WR);
+    public void CloseWrite() => _socket.Shutdown(SocketShutdown.Send);
 
     /// <summary>
     /// A <see cref="Stream"/> over the connection, for <c>StreamReader</c>, <c>PipeReader.Create</c>,

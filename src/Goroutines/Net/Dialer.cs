@@ -153,7 +153,7 @@ public sealed class Dialer
 
     private NetSocket Open(NetworkKind kind, EndPoint target, string network, string address, long? deadline)
     {
-        NetSocket socket = NetSocket.Create(kind, SocketAddresses.NativeFamily(target), "dial", target);
+        NetSocket socket = NetSocket.Create(kind, target.AddressFamily, "dial", target);
         try
         {
             socket.NoteTarget(target);
@@ -162,7 +162,7 @@ public sealed class Dialer
                 socket.ConfigureTcp(KeepAlive, "dial");
             }
 
-            Control?.Invoke(network, address, new RawSocket(socket.Handle));
+            Control?.Invoke(network, address, new RawSocket(socket));
             if (LocalAddr is not null)
             {
                 socket.Bind(LocalAddr, "dial");

@@ -79,21 +79,20 @@ public sealed class ListenConfig
     // A socket bound to endPoint, with SO_REUSEADDR for TCP listeners and dual stack for "tcp"/"udp" on IPv6.
     private NetSocket Open(NetworkKind kind, EndPoint endPoint, string network, string address, bool reuseAddress)
     {
-        NetSocket socket = NetSocket.Create(kind, SocketAddresses.NativeFamily(endPoint), "listen", endPoint);
+        NetSocket socket = NetSocket.Create(kind, endPoint.AddressFamily, "listen", endPoint);
         try
         {
             if (reuseAddress)
             {
-                socket.SetOption(LinuxSockets.SOL_SOCKET, LinuxSockets.SO_REUSEADDR, 1, "listen");
+                socket.SetReuseAddress("listen");
             }
 
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
-                int v6Only = kind is NetworkKind.Tcp6 or NetworkKind.Udp6 ? 1 : 0;
-                socket.SetOption(LinuxSockets.IPPROTO_IPV6, LinuxSockets.IPV6_V6ONLY, v6Only, "listen");
+                socket.SetIPv6Only(kind is NetworkKind.Tcp6 or NetworkKind.Udp6, "listen");
             }
 
-            Control?.Invoke(network, address, new RawSocket(socket.Handle));
+            Control?.Invoke(network, address, new RawSocket(socket));
             socket.Bind(endPoint, "listen");
             return socket;
         }

@@ -33,6 +33,9 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         _unlinkOnClose = unlinkOnClose;
     }
 
+    /// <summary>The socket underneath (its engine: the runtime's netpoller or .NET's).</summary>
+    internal NetSocket Socket => _socket;
+
     /// <summary>The address it listens on (Go's <c>Addr</c>), with the port the system chose for port 0.</summary>
     public EndPoint Addr => _socket.LocalAddress ?? throw new InvalidOperationException("The listener has no address (it was closed before its address was read).");
 

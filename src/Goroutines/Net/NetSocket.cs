@@ -1,10 +1,8 @@
 // Licensed under the MIT License.
 
 using System;
-using System.IO;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,194 +12,122 @@ using Goroutines.Sync;
 
 namespace Goroutines.Net;
 
-// NetSocket: Go's netFD and poll.FD. A non-blocking socket registered with the
-// netpoller, and the loops that turn its system calls into goroutine parks:
-//   attempt: reset the direction's edge, fail on a close or an expired deadline,
-//            make the call; done, or EAGAIN: park on the PollDescriptor (async) or
-//            block the thread (the synchronous forms), then attempt again.
-// Each direction is serialized by a lock (Go's fdMutex read and write locks): two
-// goroutines may read and write one socket at the same time, as Go allows, and a
-// write of several calls is never interleaved with another. The lock is a count of
-// holders and waiters: the first in takes it with one increment, the others park on
-// a semaphore created at the first contention, and a leaving holder that finds the
-// count still above zero releases one of them (a permit kept if it has not parked yet).
+// NetSocket: Go's netFD, the socket under a Conn, a Listener or a PacketConn, in one of
+// two engines chosen once per process (UsesNetPoller):
+//   PolledSocket: the runtime's own netpoller (Linux, epoll). A goroutine blocked on a
+//     socket is parked in the poller and readied by its edge; no thread waits for it.
+//   EngineSocket: .NET's socket engine (every other system, or GOROUTINES_NETPOLLER=off).
+//     A goroutine blocked on a socket awaits the engine's operation, whose completion
+//     comes back to the goroutine through its context; deadlines cancel it.
+// Both give the same contract: Go's deadlines and errors, a close that fails the blocked
+// calls with the closed error, one read and one write at a time.
 //
-// Readiness we already know (as tokio does, and Go does not): after a stream read that
-// returned less than asked, the socket's queue is empty, so the next read parks first
-// instead of making a call that would fail with EAGAIN. An edge that arrived in between
-// is in the slot, so the park returns at once; nothing is missed under edge triggering.
-// Except the peer's end of stream: the kernel returns the data before it and keeps the
-// end for the next call, with no edge to come; so once the poller saw EPOLLRDHUP (it
-// marks the descriptor before delivering that edge), reads never park first.
-//
-// The descriptor is closed when its handle is released: at Close, once calls still in
-// flight (each holds a reference to the handle) have returned.
+// What both share lives here: the address cache, the errors in Go's shape, and each
+// direction's lock (Go's fdMutex read and write locks): two goroutines may read and write
+// one socket at the same time, as Go allows, and a write of several calls is never
+// interleaved with another. The lock is a count of holders and waiters: the first in takes
+// it with one increment, the others park on a semaphore created at the first contention,
+// and a leaving holder that finds the count still above zero releases one of them (a
+// permit kept if it has not parked yet).
 //
 // Invariants:
-// - _readDrained is touched only under the read lock, _lastSendBlocked under the write lock.
-// - Every call on the descriptor goes through _handle (its reference count).
-internal sealed partial class NetSocket
+// - The engine is decided before the first socket and never changes.
+// - _local and _remote are a cache: null means "read it when asked".
+internal abstract class NetSocket
 {
-    private static readonly Action<object?> s_interruptRead = static s => ((PollDescriptor)s!).Interrupt(PollMode.Read);
-    private static readonly Action<object?> s_interruptWrite = static s => ((PollDescriptor)s!).Interrupt(PollMode.Write);
-
     // Go's default keep-alive period for dialed and accepted TCP connections (15 s, net.defaultTCPKeepAliveIdle).
-    private const int DefaultKeepAliveSeconds = 15;
+    private protected const int DefaultKeepAliveSeconds = 15;
 
-    private readonly SafeHandle _handle;
-    private readonly PollDescriptor _poll;
-    private readonly Socket? _wrapped;
-    // Each direction's lock (Go's fdMutex read and write locks), a count of holders and waiters
-    // with a semaphore created at the first contention: an uncontended socket pays two ints.
-    private int _readHolders;
-    private int _writeHolders;
+    // Each direction's lock: an uncontended socket pays two ints.
+    private protected int _readHolders;
+    private protected int _writeHolders;
     private RuntimeSemaphore? _readWaiters;
     private RuntimeSemaphore? _writeWaiters;
-    private EndPoint? _local;
-    private EndPoint? _remote;
-    private bool _readDrained;
-    private bool _lastSendBlocked;
-    private bool _reportsQueuedBytes;
+    private protected EndPoint? _local;
+    private protected EndPoint? _remote;
 
-    private NetSocket(SafeHandle handle, PollDescriptor poll, NetworkKind kind, Socket? wrapped)
+    private protected NetSocket(NetworkKind kind)
     {
-        _handle = handle;
-        _poll = poll;
         Kind = kind;
-        _wrapped = wrapped;
     }
+
+    /// <summary>
+    /// Whether sockets use the runtime's own netpoller (Linux, unless the environment variable
+    /// GOROUTINES_NETPOLLER is <c>off</c>) rather than .NET's socket engine.
+    /// </summary>
+    public static bool UsesNetPoller { get; } =
+        OperatingSystem.IsLinux() && !string.Equals(Environment.GetEnvironmentVariable("GOROUTINES_NETPOLLER"), "off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The network the socket was made for.</summary>
     public NetworkKind Kind { get; }
 
-    /// <summary>The socket's handle.</summary>
-    public SafeHandle Handle => _handle;
+    /// <summary>The socket's handle (a <see cref="RawSocket"/>'s).</summary>
+    public abstract SafeHandle Handle { get; }
 
-    /// <summary>The local address: known, or read from the kernel once.</summary>
+    /// <summary>Whether <see cref="Close"/> ran.</summary>
+    public abstract bool IsClosed { get; }
+
+    /// <summary>The local address: known, or read from the system once.</summary>
     public EndPoint? LocalAddress => _local ??= ReadAddress(peer: false);
 
     /// <summary>The remote address, if connected.</summary>
     public EndPoint? RemoteAddress => _remote ??= ReadAddress(peer: true);
 
-    /// <summary>Whether <see cref="Close"/> ran.</summary>
-    public bool IsClosed => _poll.IsClosing;
-
-    /// <summary>Creates a non-blocking socket of <paramref name="family"/> and registers it with the netpoller.</summary>
+    /// <summary>Creates a socket of <paramref name="family"/> for <paramref name="kind"/> in the process's engine.</summary>
     /// <exception cref="NetOperationException">The system refused (descriptor limit).</exception>
-    public static NetSocket Create(NetworkKind kind, int family, string operation, EndPoint? address)
-    {
-        EnsureSupported();
-        int type = (kind.IsStream() ? LinuxSockets.SOCK_STREAM : LinuxSockets.SOCK_DGRAM) | LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC;
-        int descriptor = LinuxSockets.Socket(family, type, 0);
-        if (descriptor < 0)
-        {
-            throw new NetOperationException(operation, kind.Name(), null, address, SystemErrors.Of("socket", Marshal.GetLastPInvokeError()));
-        }
+    public static NetSocket Create(NetworkKind kind, AddressFamily family, string operation, EndPoint? address) =>
+        UsesNetPoller ? PolledSocket.Open(kind, family, operation, address) : EngineSocket.Open(kind, family, operation, address);
 
-        return Register(new SocketHandle(descriptor), kind, null, operation, address);
-    }
-
-    /// <summary>Takes over an existing .NET socket: makes it non-blocking and registers it; closing this disposes it.</summary>
-    public static NetSocket Wrap(Socket socket, NetworkKind kind, string operation)
-    {
-        EnsureSupported();
-        socket.Blocking = false;
-        NetSocket wrapped = Register(socket.SafeHandle, kind, socket, operation, null);
-        wrapped._local = socket.LocalEndPoint;
-        wrapped._remote = socket.Connected ? socket.RemoteEndPoint : null;
-        return wrapped;
-    }
-
-    private static NetSocket Register(SafeHandle handle, NetworkKind kind, Socket? wrapped, string operation, EndPoint? address)
-    {
-        NetPoller poller = Scheduler.Instance.NetPoller;
-        var poll = new PollDescriptor(poller);
-        int errno = poller.Register(poll, handle);
-        if (errno != 0)
-        {
-            handle.Dispose();
-            throw new NetOperationException(operation, kind.Name(), null, address, SystemErrors.Of("epoll_ctl", errno));
-        }
-
-        (handle as SocketHandle)?.Attach(poll);
-        return new NetSocket(handle, poll, kind, wrapped);
-    }
-
-    private static void EnsureSupported()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("Goroutines.Net runs on Linux, where the runtime's netpoller uses epoll; on this system use System.Net.Sockets from goroutines.");
-        }
-    }
+    /// <summary>Takes over an existing .NET socket; closing this disposes it.</summary>
+    public static NetSocket Wrap(Socket socket, NetworkKind kind, string operation) =>
+        UsesNetPoller ? PolledSocket.Adopt(socket, kind, operation) : EngineSocket.Adopt(socket, kind);
 
     // ------------------------------------------------------------------ setup
 
-    /// <summary>Sets an integer option, failing as <paramref name="operation"/> on error.</summary>
-    public void SetOption(int level, int name, int value, string operation)
-    {
-        int errno = LinuxSockets.SetIntOption(_handle, level, name, value);
-        if (errno != 0)
-        {
-            throw Failed(operation, "setsockopt", errno);
-        }
-    }
+    /// <summary>Sets an integer option by its system numbers (<see cref="RawSocket.SetOption"/>).</summary>
+    /// <exception cref="SocketException">The system refused.</exception>
+    public abstract void SetRawOption(int level, int name, int value);
+
+    /// <summary>Reads an integer option by its system numbers (<see cref="RawSocket.GetOption"/>).</summary>
+    /// <exception cref="SocketException">The system refused.</exception>
+    public abstract int GetRawOption(int level, int name);
+
+    /// <summary>Turns Nagle's algorithm off (true) or on, failing as <paramref name="operation"/>.</summary>
+    public abstract void SetNoDelay(bool noDelay, string operation);
+
+    /// <summary>Turns keep-alive probes on or off, failing as <paramref name="operation"/>.</summary>
+    public abstract void SetKeepAliveEnabled(bool enabled, string operation);
+
+    /// <summary>Keep-alive probes every <paramref name="period"/> (zero: 15 s, as Go; negative: off).</summary>
+    public abstract void SetKeepAlive(TimeSpan period, string operation);
 
     /// <summary>
     /// Go's options for a new TCP connection: no Nagle delay, and keep-alive probes every
     /// <paramref name="keepAlive"/> (zero: Go's 15 seconds; negative: off).
     /// </summary>
-    public void ConfigureTcp(TimeSpan keepAlive, string operation)
+    public virtual void ConfigureTcp(TimeSpan keepAlive, string operation)
     {
-        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_NODELAY, 1, operation);
+        SetNoDelay(true, operation);
         SetKeepAlive(keepAlive, operation);
-
-        // Every read then says how many bytes it left queued (Linux 4.18+; best effort).
-        _reportsQueuedBytes = LinuxSockets.SetIntOption(_handle, LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_INQ, 1) == 0;
     }
 
-    /// <summary>Keep-alive probes every <paramref name="period"/> (zero: 15 s, as Go; negative: off).</summary>
-    public void SetKeepAlive(TimeSpan period, string operation)
-    {
-        if (period < TimeSpan.Zero)
-        {
-            return;
-        }
+    /// <summary>Lets a listener bind a port still in TIME_WAIT (SO_REUSEADDR, as Go sets on Unix).</summary>
+    public abstract void SetReuseAddress(string operation);
 
-        int seconds = period == TimeSpan.Zero ? DefaultKeepAliveSeconds : (int)Math.Clamp(Math.Ceiling(period.TotalSeconds), 1, int.MaxValue);
-        SetOption(LinuxSockets.SOL_SOCKET, LinuxSockets.SO_KEEPALIVE, 1, operation);
-        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_KEEPIDLE, seconds, operation);
-        SetOption(LinuxSockets.IPPROTO_TCP, LinuxSockets.TCP_KEEPINTVL, seconds, operation);
-    }
+    /// <summary>Whether an IPv6 socket takes IPv6 only (true) or IPv4 too (false).</summary>
+    public abstract void SetIPv6Only(bool only, string operation);
 
     /// <summary>Binds to <paramref name="address"/>.</summary>
-    public unsafe void Bind(EndPoint address, string operation)
-    {
-        byte* bytes = stackalloc byte[SocketAddresses.MaxSize];
-        int length = SocketAddresses.Write(address, new Span<byte>(bytes, SocketAddresses.MaxSize));
-        if (LinuxSockets.Bind(_handle, bytes, length) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new NetOperationException(operation, Kind.Name(), null, address, SystemErrors.Of("bind", errno));
-        }
+    public abstract void Bind(EndPoint address, string operation);
 
-        _local = null; // a port 0 or a wildcard: read the real one when asked
-    }
-
-    /// <summary>Starts listening (a backlog the kernel caps at net.core.somaxconn, as Go reads it).</summary>
-    public void Listen(EndPoint address)
-    {
-        if (LinuxSockets.Listen(_handle, 65535) != 0)
-        {
-            throw new NetOperationException("listen", Kind.Name(), null, address, SystemErrors.Of("listen", Marshal.GetLastPInvokeError()));
-        }
-    }
+    /// <summary>Starts listening (a backlog the system caps, as Go reads it).</summary>
+    public abstract void Listen(EndPoint address);
 
     /// <summary>Records the address a dial is for, so that its errors before the connect name it.</summary>
     public void NoteTarget(EndPoint target) => _remote = target;
 
     /// <summary>Sets the deadline of one direction: null for none, else a timestamp of the runtime's clock (past: expired).</summary>
-    public void SetDeadline(PollMode mode, long? when) => _poll.SetDeadline(mode, when);
+    public abstract void SetDeadline(PollMode mode, long? when);
 
     /// <summary>Sets Go's deadline (<c>default</c>: none) of the reads, the writes, or both.</summary>
     public void SetDeadline(DateTimeOffset deadline, bool reads, bool writes)
@@ -209,192 +135,28 @@ internal sealed partial class NetSocket
         long? when = Deadlines.ToClock(deadline);
         if (reads)
         {
-            _poll.SetDeadline(PollMode.Read, when);
+            SetDeadline(PollMode.Read, when);
         }
 
         if (writes)
         {
-            _poll.SetDeadline(PollMode.Write, when);
+            SetDeadline(PollMode.Write, when);
         }
     }
 
-    // ------------------------------------------------------------------ connect
+    // ------------------------------------------------------------------ calls
 
     /// <summary>Connects to <paramref name="remote"/>, parking until the handshake completes.</summary>
-    /// <remarks>Go: netFD.connect.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken)
-    {
-        _remote = remote;
-        int errno = StartConnect(remote);
-        while (errno != 0)
-        {
-            await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
-            errno = FinishConnect();
-        }
-
-        _remote = null; // read again when asked: an idle connection keeps no endpoint nobody asked for
-    }
+    public abstract ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="ConnectAsync"/>.</summary>
-    public void Connect(EndPoint remote)
-    {
-        _remote = remote;
-        int errno = StartConnect(remote);
-        while (errno != 0)
-        {
-            _poll.Wait(PollMode.Write);
-            errno = FinishConnect();
-        }
-
-        _remote = null; // read again when asked
-    }
-
-    // Returns 0 when connected, else EINPROGRESS (wait for writability, then FinishConnect).
-    private unsafe int StartConnect(EndPoint remote)
-    {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
-        int length = SocketAddresses.Write(remote, new Span<byte>(address, SocketAddresses.MaxSize));
-        while (true)
-        {
-            ThrowIfError("dial", PollMode.Write);
-            int errno = 0;
-            if (LinuxSockets.Connect(_handle, address, length) != 0)
-            {
-                errno = Marshal.GetLastPInvokeError();
-            }
-
-            switch (errno)
-            {
-                case 0:
-                case LinuxSockets.EISCONN:
-                    return 0;
-                case LinuxSockets.EINPROGRESS:
-                case LinuxSockets.EALREADY:
-                    return LinuxSockets.EINPROGRESS;
-                case LinuxSockets.EINTR:
-                    continue;
-                default:
-                    throw Failed("dial", "connect", errno);
-            }
-        }
-    }
-
-    // After a write edge: 0 when connected, EINPROGRESS to wait on; throws the connect's error.
-    private unsafe int FinishConnect()
-    {
-        ThrowIfError("dial", PollMode.Write);
-        _poll.Reset(PollMode.Write);
-        int errno = LinuxSockets.GetIntOption(_handle, LinuxSockets.SOL_SOCKET, LinuxSockets.SO_ERROR, out int pending);
-        if (errno != 0)
-        {
-            throw Failed("dial", "getsockopt", errno);
-        }
-
-        switch (pending)
-        {
-            case 0:
-            case LinuxSockets.EISCONN:
-                // Writable with no error can also be the edge of a socket not yet connected: ask the peer.
-                return HasPeer() ? 0 : LinuxSockets.EINPROGRESS;
-            case LinuxSockets.EINPROGRESS:
-            case LinuxSockets.EALREADY:
-            case LinuxSockets.EINTR:
-                return LinuxSockets.EINPROGRESS;
-            default:
-                throw Failed("dial", "connect", pending);
-        }
-    }
-
-    // ------------------------------------------------------------------ accept
+    public abstract void Connect(EndPoint remote);
 
     /// <summary>Accepts a connection, parking until one arrives.</summary>
-    /// <remarks>Go: netFD.accept.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<NetSocket> AcceptAsync(CancellationToken cancellationToken)
-    {
-        await EnterAsync(PollMode.Read).ConfigureAwait(true);
-        try
-        {
-            while (true)
-            {
-                NetSocket? accepted = TryAccept();
-                if (accepted is not null)
-                {
-                    return accepted;
-                }
-
-                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
-            }
-        }
-        finally
-        {
-            Exit(PollMode.Read);
-        }
-    }
+    public abstract ValueTask<NetSocket> AcceptAsync(CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="AcceptAsync"/>.</summary>
-    public NetSocket Accept()
-    {
-        using (Enter(PollMode.Read))
-        {
-            while (true)
-            {
-                NetSocket? accepted = TryAccept();
-                if (accepted is not null)
-                {
-                    return accepted;
-                }
-
-                _poll.Wait(PollMode.Read);
-            }
-        }
-    }
-
-    private unsafe NetSocket? TryAccept()
-    {
-        while (true)
-        {
-            _poll.Reset(PollMode.Read);
-            ThrowIfError("accept", PollMode.Read);
-            int descriptor;
-            try
-            {
-                // The peer's address is read when asked for (RemoteAddress): a server that never
-                // asks keeps no endpoint per connection.
-                descriptor = LinuxSockets.Accept4(_handle, null, null, LinuxSockets.SOCK_NONBLOCK | LinuxSockets.SOCK_CLOEXEC);
-            }
-            catch (ObjectDisposedException)
-            {
-                throw ErrorOf("accept", PollError.Closing);
-            }
-
-            if (descriptor >= 0)
-            {
-                NetSocket accepted = Register(new SocketHandle(descriptor), Kind, null, "accept", LocalAddress);
-                if (LocalAddress is IPEndPoint { Address: var bound } local && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
-                {
-                    accepted._local = local; // the listener's own address: no getsockname
-                }
-
-                return accepted;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            switch (errno)
-            {
-                case LinuxSockets.EAGAIN:
-                    return null;
-                case LinuxSockets.EINTR:
-                case 103: // ECONNABORTED: the client gave up before we accepted; take the next one, as Go
-                    continue;
-                default:
-                    throw Failed("accept", "accept4", errno);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ read
+    public abstract NetSocket Accept();
 
     /// <summary>Reads into <paramref name="buffer"/>: the bytes read, 0 at the end of the stream.</summary>
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
@@ -403,612 +165,52 @@ internal sealed partial class NetSocket
     /// <summary>
     /// Reads into <paramref name="buffer"/> until at least <paramref name="minimum"/> bytes came or
     /// the stream ended: the bytes read (fewer than <paramref name="minimum"/> only at the end of the
-    /// stream, which throws <see cref="EndOfStreamException"/> instead when <paramref name="throwOnEndOfStream"/>).
-    /// Each call takes what the socket has, up to the buffer's end. Under the read lock throughout.
+    /// stream, which throws <see cref="System.IO.EndOfStreamException"/> instead when
+    /// <paramref name="throwOnEndOfStream"/>). Each call takes what the socket has, up to the
+    /// buffer's end. Under the read lock throughout. Go: netFD.Read, and io.ReadAtLeast over it.
     /// </summary>
-    /// <remarks>
-    /// The common case takes no async state machine: the lock is free, the calls are made at once,
-    /// and a read that must wait parks on a pooled <see cref="ReadWaiter"/>, which goes on making
-    /// the calls on the goroutine when readied (NetSocket.ReadWaiter.cs). With a cancelable token,
-    /// or behind another reader, the general path. Go: netFD.Read, and io.ReadAtLeast over it.
-    /// </remarks>
-    public ValueTask<int> ReadAtLeastAsync(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled || Interlocked.CompareExchange(ref _readHolders, 1, 0) != 0)
-        {
-            return ReadGeneralAsync(buffer, minimum, throwOnEndOfStream, cancellationToken);
-        }
+    public abstract ValueTask<int> ReadAtLeastAsync(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, CancellationToken cancellationToken);
 
-        try
-        {
-            return StartRead(buffer, minimum, throwOnEndOfStream, out int got) is { } waiter ? waiter.AsValueTask() : new ValueTask<int>(got);
-        }
-        catch (Exception e) when (e is NetOperationException or EndOfStreamException)
-        {
-            return ValueTask.FromException<int>(e);
-        }
-    }
-
-    /// <summary>Fills <paramref name="buffer"/>, or throws <see cref="EndOfStreamException"/> at an early end: <see cref="ReadAtLeastAsync"/>'s untyped form.</summary>
-    public ValueTask ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled || Interlocked.CompareExchange(ref _readHolders, 1, 0) != 0)
-        {
-            return new ValueTask(ReadGeneralAsync(buffer, buffer.Length, throwOnEndOfStream: true, cancellationToken).AsTask());
-        }
-
-        try
-        {
-            return StartRead(buffer, buffer.Length, throwOnEndOfStream: true, out _) is { } waiter ? waiter.AsUntypedValueTask() : default;
-        }
-        catch (Exception e) when (e is NetOperationException or EndOfStreamException)
-        {
-            return ValueTask.FromException(e);
-        }
-    }
-
-    // The fast path's start, under the read lock the caller just took: makes the calls at once and
-    // returns null with the bytes read when they finish the read, or parks and returns the waiter,
-    // which holds the lock from then on. Leaves the lock when it returns null or throws.
-    private ReadWaiter? StartRead(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, out int got)
-    {
-        bool handedOver = false;
-        try
-        {
-            got = 0;
-            while (!TakeDrained(buffer.Length - got))
-            {
-                nint read = TryReceive(buffer.Span[got..]);
-                if (read < 0)
-                {
-                    break;
-                }
-
-                got += (int)read;
-                if (read == 0 || got >= minimum)
-                {
-                    got = EndOfRead(got, minimum, throwOnEndOfStream);
-                    return null;
-                }
-            }
-
-            ReadWaiter waiter = ReadWaiter.Rent();
-            handedOver = waiter.TryPark(this, buffer, got, minimum, throwOnEndOfStream);
-            if (handedOver)
-            {
-                return waiter;
-            }
-
-            got = waiter.TakeOutcome();
-            return null;
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                Exit(PollMode.Read);
-            }
-        }
-    }
-
-    // The read as an async method: for a cancelable token, or to wait for the lock.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadGeneralAsync(Memory<byte> buffer, int minimum, bool throwOnEndOfStream, CancellationToken cancellationToken)
-    {
-        await EnterAsync(PollMode.Read).ConfigureAwait(true);
-
-        try
-        {
-            int got = 0;
-            while (true)
-            {
-                if (TakeDrained(buffer.Length - got))
-                {
-                    await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
-                }
-
-                nint read = TryReceive(buffer.Span[got..]);
-                if (read < 0)
-                {
-                    await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
-                    continue;
-                }
-
-                got += (int)read;
-                if (read == 0 || got >= minimum)
-                {
-                    return EndOfRead(got, minimum, throwOnEndOfStream);
-                }
-            }
-        }
-        finally
-        {
-            Exit(PollMode.Read);
-        }
-    }
-
-    // Whether the next read should park before its call: the last one emptied the socket
-    // (readiness we know). Takes the knowledge, and fails first on a close or an expired deadline,
-    // as the call would. Under the read lock.
-    private bool TakeDrained(int length)
-    {
-        if (!_readDrained || IsEmptyStreamRead(length))
-        {
-            return false;
-        }
-
-        _readDrained = false;
-        ThrowIfError("read", PollMode.Read);
-        return true;
-    }
-
-    // The result of a read that got what it asked for, or met the end of the stream first.
-    private static int EndOfRead(int got, int minimum, bool throwOnEndOfStream) =>
-        got < minimum && throwOnEndOfStream ? throw new EndOfStreamException() : got;
+    /// <summary>Fills <paramref name="buffer"/>, or throws <see cref="System.IO.EndOfStreamException"/> at an early end.</summary>
+    public abstract ValueTask ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="ReadAsync"/>.</summary>
-    public int Read(Span<byte> buffer)
-    {
-        using (Enter(PollMode.Read))
-        {
-            if (TakeDrained(buffer.Length))
-            {
-                _poll.Wait(PollMode.Read);
-            }
-
-            while (true)
-            {
-                nint read = TryReceive(buffer);
-                if (read >= 0)
-                {
-                    return (int)read;
-                }
-
-                _poll.Wait(PollMode.Read);
-            }
-        }
-    }
-
-    // As Go: a zero-length read of a stream returns at once (it neither waits nor consumes a short read's readiness).
-    private bool IsEmptyStreamRead(int length) => length == 0 && Kind.IsStream();
-
-    // recv through recvmsg, with the bytes left in the receive queue afterwards from the TCP_CM_INQ
-    // control message (-1 if none came).
-    private unsafe nint ReceiveReportingQueued(byte* bytes, int length, out int queued)
-    {
-        // A cmsghdr (length, level, type: 16 bytes on 64-bit systems) and its int, aligned.
-        const int ControlSize = 32;
-        byte* control = stackalloc byte[ControlSize];
-        var vector = new LinuxSockets.IOVector { Base = bytes, Length = (nuint)length };
-        var message = new LinuxSockets.MessageHeader { Vectors = &vector, VectorCount = 1, Control = control, ControlLength = ControlSize };
-        nint read = LinuxSockets.ReceiveMessage(_handle, &message, 0);
-        queued = -1;
-        int header = sizeof(nuint) + (2 * sizeof(int));
-        if (read >= 0 && message.ControlLength >= (nuint)(header + sizeof(int))
-            && *(int*)(control + sizeof(nuint)) == LinuxSockets.IPPROTO_TCP
-            && *(int*)(control + sizeof(nuint) + sizeof(int)) == LinuxSockets.TCP_INQ)
-        {
-            queued = *(int*)(control + ((header + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1)));
-        }
-
-        return read;
-    }
-
-    // One attempt: the bytes read, or -1 for EAGAIN. Under the read lock.
-    private unsafe nint TryReceive(Span<byte> buffer)
-    {
-        while (true)
-        {
-            _poll.Reset(PollMode.Read);
-            ThrowIfError("read", PollMode.Read);
-            if (IsEmptyStreamRead(buffer.Length))
-            {
-                return 0;
-            }
-
-            nint read;
-            int queued = -1;
-            try
-            {
-                fixed (byte* bytes = buffer)
-                {
-                    read = _reportsQueuedBytes
-                        ? ReceiveReportingQueued(bytes, buffer.Length, out queued)
-                        : LinuxSockets.Receive(_handle, bytes, buffer.Length, 0);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                throw ErrorOf("read", PollError.Closing);
-            }
-
-            if (read >= 0)
-            {
-                // Drained: less than asked, or the kernel said nothing is left (TCP_INQ).
-                _readDrained = read > 0 && (read < buffer.Length || queued == 0) && Kind.IsStream() && !_poll.IsReadClosed;
-                return read;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LinuxSockets.EAGAIN)
-            {
-                return -1;
-            }
-
-            if (errno != LinuxSockets.EINTR)
-            {
-                throw Failed("read", "read", errno);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ write
+    public abstract int Read(Span<byte> buffer);
 
     /// <summary>Writes all of <paramref name="buffer"/> (a stream), or sends it as one datagram.</summary>
-    /// <remarks>
-    /// The common case, a free lock and room in the send buffer, completes without an async state
-    /// machine; a write that must wait for room goes on in one, holding the lock. Go: netFD.Write.
-    /// </remarks>
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
-    {
-        if (Interlocked.CompareExchange(ref _writeHolders, 1, 0) != 0)
-        {
-            return WriteGeneralAsync(buffer, 0, locked: false, cancellationToken);
-        }
-
-        int written;
-        try
-        {
-            written = SendWithoutWaiting(buffer.Span);
-        }
-        catch (NetOperationException e)
-        {
-            Exit(PollMode.Write);
-            return ValueTask.FromException(e);
-        }
-
-        if (written == buffer.Length && (written > 0 || !_lastSendBlocked))
-        {
-            Exit(PollMode.Write);
-            return default;
-        }
-
-        return WriteGeneralAsync(buffer, written, locked: true, cancellationToken);
-    }
-
-    // The rest of a write as an async method, from byte written on: waits for room as often as it
-    // takes. Takes the lock first unless the caller holds it; leaves it at the end.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteGeneralAsync(ReadOnlyMemory<byte> buffer, int written, bool locked, CancellationToken cancellationToken)
-    {
-        if (!locked)
-        {
-            await EnterAsync(PollMode.Write).ConfigureAwait(true);
-        }
-
-        try
-        {
-            while (true)
-            {
-                nint sent = TrySend(buffer.Span[written..]);
-                if (sent < 0)
-                {
-                    await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
-                    continue; // an empty datagram that found no room is sent again too
-                }
-
-                written += (int)sent;
-                if (written >= buffer.Length)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            Exit(PollMode.Write);
-        }
-    }
-
-    // Sends as much of buffer as the socket takes now; notes in _lastSendBlocked whether it stopped
-    // for lack of room. Under the write lock.
-    private int SendWithoutWaiting(ReadOnlySpan<byte> buffer)
-    {
-        int written = 0;
-        do
-        {
-            nint sent = TrySend(buffer[written..]);
-            _lastSendBlocked = sent < 0;
-            if (_lastSendBlocked)
-            {
-                break;
-            }
-
-            written += (int)sent;
-        }
-        while (written < buffer.Length);
-        return written;
-    }
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="WriteAsync"/>.</summary>
-    public void Write(ReadOnlySpan<byte> buffer)
-    {
-        using (Enter(PollMode.Write))
-        {
-            int written = 0;
-            while (true)
-            {
-                nint sent = TrySend(buffer[written..]);
-                if (sent < 0)
-                {
-                    _poll.Wait(PollMode.Write);
-                    continue;
-                }
-
-                written += (int)sent;
-                if (written >= buffer.Length)
-                {
-                    break;
-                }
-            }
-        }
-    }
-
-    // One attempt: the bytes sent, or -1 for EAGAIN. Under _writeLock.
-    private unsafe nint TrySend(ReadOnlySpan<byte> buffer)
-    {
-        while (true)
-        {
-            _poll.Reset(PollMode.Write);
-            ThrowIfError("write", PollMode.Write);
-            nint sent;
-            try
-            {
-                fixed (byte* bytes = buffer)
-                {
-                    sent = LinuxSockets.Send(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                throw ErrorOf("write", PollError.Closing);
-            }
-
-            if (sent >= 0)
-            {
-                // A stream that took nothing of a non-empty buffer is full: wait to write.
-                return sent == 0 && !buffer.IsEmpty && Kind.IsStream() ? -1 : sent;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LinuxSockets.EAGAIN)
-            {
-                return -1;
-            }
-
-            if (errno != LinuxSockets.EINTR)
-            {
-                throw Failed("write", "write", errno);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ datagrams
+    public abstract void Write(ReadOnlySpan<byte> buffer);
 
     /// <summary>Receives one datagram: its length and its sender.</summary>
-    /// <remarks>Go: netFD.readFrom.</remarks>
-    public async ValueTask<(int Count, EndPoint? From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        await EnterAsync(PollMode.Read).ConfigureAwait(true);
-        try
-        {
-            while (true)
-            {
-                (int Count, EndPoint? From)? received = TryReceiveFrom(buffer.Span);
-                if (received is { } done)
-                {
-                    return done;
-                }
-
-                await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
-            }
-        }
-        finally
-        {
-            Exit(PollMode.Read);
-        }
-    }
+    public abstract ValueTask<(int Count, EndPoint? From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="ReceiveFromAsync"/>.</summary>
-    public (int Count, EndPoint? From) ReceiveFrom(Span<byte> buffer)
-    {
-        using (Enter(PollMode.Read))
-        {
-            while (true)
-            {
-                (int Count, EndPoint? From)? received = TryReceiveFrom(buffer);
-                if (received is { } done)
-                {
-                    return done;
-                }
-
-                _poll.Wait(PollMode.Read);
-            }
-        }
-    }
-
-    private unsafe (int Count, EndPoint? From)? TryReceiveFrom(Span<byte> buffer)
-    {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
-        while (true)
-        {
-            _poll.Reset(PollMode.Read);
-            ThrowIfError("read", PollMode.Read);
-            int length = SocketAddresses.MaxSize;
-            nint read;
-            try
-            {
-                fixed (byte* bytes = buffer)
-                {
-                    read = LinuxSockets.ReceiveFrom(_handle, bytes, buffer.Length, 0, address, &length);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                throw ErrorOf("read", PollError.Closing);
-            }
-
-            if (read >= 0)
-            {
-                return ((int)read, SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length)));
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LinuxSockets.EAGAIN)
-            {
-                return null;
-            }
-
-            if (errno != LinuxSockets.EINTR)
-            {
-                throw Failed("read", "recvfrom", errno);
-            }
-        }
-    }
+    public abstract (int Count, EndPoint? From) ReceiveFrom(Span<byte> buffer);
 
     /// <summary>Sends <paramref name="buffer"/> as one datagram to <paramref name="to"/>; returns its length.</summary>
-    /// <remarks>Go: netFD.writeTo.</remarks>
-    public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, EndPoint to, CancellationToken cancellationToken)
-    {
-        await EnterAsync(PollMode.Write).ConfigureAwait(true);
-        try
-        {
-            while (true)
-            {
-                int sent = TrySendTo(buffer.Span, to);
-                if (sent >= 0)
-                {
-                    return sent;
-                }
-
-                await WaitAsync(PollMode.Write, cancellationToken).ConfigureAwait(true);
-            }
-        }
-        finally
-        {
-            Exit(PollMode.Write);
-        }
-    }
+    public abstract ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, EndPoint to, CancellationToken cancellationToken);
 
     /// <summary>The blocking form of <see cref="SendToAsync"/>.</summary>
-    public int SendTo(ReadOnlySpan<byte> buffer, EndPoint to)
-    {
-        using (Enter(PollMode.Write))
-        {
-            while (true)
-            {
-                int sent = TrySendTo(buffer, to);
-                if (sent >= 0)
-                {
-                    return sent;
-                }
+    public abstract int SendTo(ReadOnlySpan<byte> buffer, EndPoint to);
 
-                _poll.Wait(PollMode.Write);
-            }
-        }
-    }
-
-    private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, EndPoint to)
-    {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
-        int length = SocketAddresses.Write(to, new Span<byte>(address, SocketAddresses.MaxSize));
-        while (true)
-        {
-            _poll.Reset(PollMode.Write);
-            if (_poll.CheckError(PollMode.Write) is var error and not PollError.None)
-            {
-                throw error == PollError.Closing
-                    ? NetOperationException.Closed("write", Kind.Name(), LocalAddress, to)
-                    : NetOperationException.Timeout("write", Kind.Name(), LocalAddress, to);
-            }
-
-            nint sent;
-            try
-            {
-                fixed (byte* bytes = buffer)
-                {
-                    sent = LinuxSockets.SendTo(_handle, bytes, buffer.Length, LinuxSockets.MSG_NOSIGNAL, address, length);
-                }
-            }
-            catch (ObjectDisposedException)
-            {
-                throw new NetOperationException("write", Kind.Name(), LocalAddress, to, new ObjectDisposedException(null, NetOperationException.ClosedMessage));
-            }
-
-            if (sent >= 0)
-            {
-                return (int)sent;
-            }
-
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LinuxSockets.EAGAIN)
-            {
-                return -1;
-            }
-
-            if (errno != LinuxSockets.EINTR)
-            {
-                throw new NetOperationException("write", Kind.Name(), LocalAddress, to, SystemErrors.Of("sendto", errno));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ close
-
-    /// <summary>Shuts one direction down (<see cref="LinuxSockets.SHUT_RD"/> or <see cref="LinuxSockets.SHUT_WR"/>).</summary>
-    public void Shutdown(int how)
-    {
-        ThrowIfError("close", how == LinuxSockets.SHUT_RD ? PollMode.Read : PollMode.Write);
-        if (LinuxSockets.Shutdown(_handle, how) != 0)
-        {
-            throw Failed("close", "shutdown", Marshal.GetLastPInvokeError());
-        }
-    }
+    /// <summary>Shuts one direction down (Go's <c>CloseRead</c> and <c>CloseWrite</c>).</summary>
+    public abstract void Shutdown(SocketShutdown how);
 
     /// <summary>
     /// Closes the socket: calls blocked on it fail with the closed error, later ones too, and the
-    /// descriptor is released once calls in flight return. Idempotent.
+    /// system's socket is released once calls in flight return. Idempotent.
     /// </summary>
-    /// <remarks>Go: netFD.Close.</remarks>
-    public void Close()
-    {
-        if (!_handle.IsClosed)
-        {
-            // Error messages after the close still name the ends.
-            _local ??= ReadAddress(peer: false);
-            _remote ??= Kind.IsStream() ? ReadAddress(peer: true) : null;
-        }
+    public abstract void Close();
 
-        if (!_poll.Close())
-        {
-            return;
-        }
+    // ------------------------------------------------------------------ shared helpers
 
-        if (_wrapped is not null)
-        {
-            Scheduler.Instance.NetPoller.Unregister(_poll, _handle);
-            _wrapped.Dispose();
-        }
-        else
-        {
-            _handle.Dispose(); // releases the poll slot too (SocketHandle)
-        }
-    }
+    /// <summary>Reads the local or the peer's address from the system; null if there is none.</summary>
+    private protected abstract EndPoint? ReadAddress(bool peer);
 
-    // ------------------------------------------------------------------ helpers
-
-    // Takes a direction's lock, parking behind its holder if it has one.
-    private ValueTask EnterAsync(PollMode mode)
+    /// <summary>Takes a direction's lock, parking behind its holder if it has one.</summary>
+    private protected ValueTask EnterAsync(PollMode mode)
     {
         ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
         return Interlocked.Increment(ref holders) == 1
@@ -1016,8 +218,8 @@ internal sealed partial class NetSocket
             : RuntimeSemaphore.Ensure(ref mode == PollMode.Read ? ref _readWaiters : ref _writeWaiters).AcquireAsync(WaitReason.SyncSemaphoreAcquire);
     }
 
-    // The blocking form of EnterAsync; the returned scope leaves the lock.
-    private DirectionScope Enter(PollMode mode)
+    /// <summary>The blocking form of <see cref="EnterAsync"/>; the returned scope leaves the lock.</summary>
+    private protected DirectionScope Enter(PollMode mode)
     {
         ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
         if (Interlocked.Increment(ref holders) != 1)
@@ -1028,8 +230,8 @@ internal sealed partial class NetSocket
         return new DirectionScope(this, mode);
     }
 
-    // Leaves a direction's lock, handing it to the next waiter if there is one.
-    private void Exit(PollMode mode)
+    /// <summary>Leaves a direction's lock, handing it to the next waiter if there is one.</summary>
+    private protected void Exit(PollMode mode)
     {
         ref int holders = ref mode == PollMode.Read ? ref _readHolders : ref _writeHolders;
         if (Interlocked.Decrement(ref holders) > 0)
@@ -1038,44 +240,12 @@ internal sealed partial class NetSocket
         }
     }
 
-    private readonly struct DirectionScope(NetSocket socket, PollMode mode) : IDisposable
-    {
-        public void Dispose() => socket.Exit(mode);
-    }
+    /// <summary>The result of a read that got what it asked for, or met the end of the stream first.</summary>
+    private protected static int EndOfRead(int got, int minimum, bool throwOnEndOfStream) =>
+        got < minimum && throwOnEndOfStream ? throw new System.IO.EndOfStreamException() : got;
 
-    // Parks until the direction may be ready; with a cancelable token, a cancel wakes it and throws.
-    private ValueTask WaitAsync(PollMode mode, CancellationToken cancellationToken)
-    {
-        return cancellationToken.CanBeCanceled ? WaitCancelablyAsync(mode, cancellationToken) : _poll.WaitAsync(mode);
-    }
-
-    private async ValueTask WaitCancelablyAsync(PollMode mode, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        using (cancellationToken.UnsafeRegister(mode == PollMode.Read ? s_interruptRead : s_interruptWrite, _poll))
-        {
-            ValueTask wait = _poll.WaitAsync(mode);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                _poll.Interrupt(mode); // the cancel ran before the waiter was there to wake
-            }
-
-            await wait.ConfigureAwait(true);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private void ThrowIfError(string operation, PollMode mode)
-    {
-        PollError error = _poll.CheckError(mode);
-        if (error != PollError.None)
-        {
-            throw ErrorOf(operation, error);
-        }
-    }
-
-    private NetOperationException ErrorOf(string operation, PollError error)
+    /// <summary>The closed or the timeout error of <paramref name="operation"/>.</summary>
+    private protected NetOperationException ErrorOf(string operation, PollError error)
     {
         (EndPoint? source, EndPoint? address) = AddressesFor(operation);
         return error == PollError.Closing
@@ -1083,43 +253,27 @@ internal sealed partial class NetSocket
             : NetOperationException.Timeout(operation, Kind.Name(), source, address);
     }
 
-    private NetOperationException Failed(string operation, string call, int errno)
+    /// <summary>The error of <paramref name="operation"/> whose <paramref name="cause"/> the system gave.</summary>
+    private protected NetOperationException Failed(string operation, Exception cause)
     {
         (EndPoint? source, EndPoint? address) = AddressesFor(operation);
-        return new NetOperationException(operation, Kind.Name(), source, address, SystemErrors.Of(call, errno));
+        return new NetOperationException(operation, Kind.Name(), source, address, cause);
     }
 
-    // The addresses Go's OpError names for each operation: a listener's own for accept, the
-    // target for dial, both ends otherwise. Read only on a failure: they may cost a system call.
-    private (EndPoint? Source, EndPoint? Address) AddressesFor(string operation) => operation switch
+    /// <summary>
+    /// The addresses Go's OpError names for each operation: a listener's own for accept, the
+    /// target for dial, both ends otherwise. Read only on a failure: they may cost a system call.
+    /// </summary>
+    private protected (EndPoint? Source, EndPoint? Address) AddressesFor(string operation) => operation switch
     {
         "accept" => (null, LocalAddress),
         "dial" => (_local, _remote),
         _ => (LocalAddress, _remote ?? (Kind.IsStream() ? RemoteAddress : null)),
     };
 
-    // Whether the socket is connected (getpeername succeeds), without decoding the address.
-    private unsafe bool HasPeer()
+    /// <summary>A direction's lock held by a synchronous call; disposing leaves it.</summary>
+    private protected readonly struct DirectionScope(NetSocket socket, PollMode mode) : IDisposable
     {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
-        int length = SocketAddresses.MaxSize;
-        return LinuxSockets.GetPeerName(_handle, address, &length) == 0;
-    }
-
-    private unsafe EndPoint? ReadAddress(bool peer)
-    {
-        byte* address = stackalloc byte[SocketAddresses.MaxSize];
-        int length = SocketAddresses.MaxSize;
-        try
-        {
-            int result = peer
-                ? LinuxSockets.GetPeerName(_handle, address, &length)
-                : LinuxSockets.GetSocketName(_handle, address, &length);
-            return result == 0 ? SocketAddresses.Decode(new ReadOnlySpan<byte>(address, length)) : null;
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
+        public void Dispose() => socket.Exit(mode);
     }
 }

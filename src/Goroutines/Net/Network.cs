@@ -13,8 +13,9 @@ namespace Goroutines.Net;
 /// connections on a few threads.
 /// </summary>
 /// <remarks>
-/// Linux only: the netpoller is epoll, edge-triggered, polled by the scheduler as Go's is.
-/// Elsewhere every method throws <see cref="PlatformNotSupportedException"/>.
+/// On Linux the netpoller is the runtime's own: epoll, edge-triggered, polled by the scheduler as
+/// Go's is. Elsewhere (or with the environment variable <c>GOROUTINES_NETPOLLER=off</c>) the same
+/// calls run on .NET's socket engine, with the same deadlines, errors and close semantics.
 /// </remarks>
 public static class Network
 {

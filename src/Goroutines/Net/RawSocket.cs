@@ -13,15 +13,15 @@ namespace Goroutines.Net;
 /// </summary>
 public readonly struct RawSocket : IEquatable<RawSocket>
 {
-    private readonly SafeHandle _handle;
+    private readonly NetSocket _socket;
 
-    internal RawSocket(SafeHandle handle)
+    internal RawSocket(NetSocket socket)
     {
-        _handle = handle;
+        _socket = socket;
     }
 
-    /// <summary>The socket's handle (a file descriptor on Linux); owned by the runtime: do not close it.</summary>
-    public SafeHandle Handle => _handle;
+    /// <summary>The socket's handle (a file descriptor on Unix); owned by the runtime: do not close it.</summary>
+    public SafeHandle Handle => _socket.Handle;
 
     /// <summary>Compares two views by their socket.</summary>
     /// <param name="left">The first view.</param>
@@ -40,32 +40,21 @@ public readonly struct RawSocket : IEquatable<RawSocket>
     /// <param name="name">The option's name, as the system numbers it.</param>
     /// <param name="value">The value.</param>
     /// <exception cref="SocketException">The system refused the option.</exception>
-    public void SetOption(int level, int name, int value)
-    {
-        int errno = LinuxSockets.SetIntOption(_handle, level, name, value);
-        if (errno != 0)
-        {
-            throw SystemErrors.Of("setsockopt", errno);
-        }
-    }
+    public void SetOption(int level, int name, int value) => _socket.SetRawOption(level, name, value);
 
     /// <summary>Reads an integer option (<c>getsockopt</c>).</summary>
     /// <param name="level">The option's level, as the system numbers it.</param>
     /// <param name="name">The option's name, as the system numbers it.</param>
     /// <returns>The option's value.</returns>
     /// <exception cref="SocketException">The system refused.</exception>
-    public int GetOption(int level, int name)
-    {
-        int errno = LinuxSockets.GetIntOption(_handle, level, name, out int value);
-        return errno == 0 ? value : throw SystemErrors.Of("getsockopt", errno);
-    }
+    public int GetOption(int level, int name) => _socket.GetRawOption(level, name);
 
     /// <inheritdoc/>
-    public bool Equals(RawSocket other) => ReferenceEquals(_handle, other._handle);
+    public bool Equals(RawSocket other) => ReferenceEquals(_socket, other._socket);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is RawSocket other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => _handle?.GetHashCode() ?? 0;
+    public override int GetHashCode() => _socket?.GetHashCode() ?? 0;
 }

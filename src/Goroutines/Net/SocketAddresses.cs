@@ -80,12 +80,12 @@ internal static class SocketAddresses
         }
     }
 
-    /// <summary>The kernel's address family of <paramref name="endPoint"/>.</summary>
-    public static int NativeFamily(EndPoint endPoint) => endPoint.AddressFamily switch
+    /// <summary>The kernel's number for <paramref name="family"/>.</summary>
+    public static int NativeFamily(AddressFamily family) => family switch
     {
         AddressFamily.InterNetwork => LinuxSockets.AF_INET,
         AddressFamily.InterNetworkV6 => LinuxSockets.AF_INET6,
         AddressFamily.Unix => LinuxSockets.AF_UNIX,
-        _ => throw new ArgumentException($"address family {endPoint.AddressFamily} is not supported", nameof(endPoint)),
+        _ => throw new ArgumentException($"address family {family} is not supported", nameof(family)),
     };
 }

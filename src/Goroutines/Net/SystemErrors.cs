@@ -16,6 +16,32 @@ internal static class SystemErrors
     /// <summary>The cause for <paramref name="errno"/> returned by the system call <paramref name="call"/>.</summary>
     public static SocketException Of(string call, int errno) => new((int)ToSocketError(errno), $"{call}: {Describe(errno)}");
 
+    /// <summary>
+    /// The cause for a failure of .NET's socket engine in the call Go would name: Go's text for
+    /// the errors Go programs meet (a refused or reset connection, a broken pipe, an address in
+    /// use, an unreachable network or host), the system's text otherwise.
+    /// </summary>
+    public static SocketException Of(string call, SocketException failure) => new((int)failure.SocketErrorCode, $"{call}: {Describe(failure)}");
+
+    private static string Describe(SocketException failure) => failure.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.ConnectionReset => "connection reset by peer",
+        SocketError.ConnectionAborted => "software caused connection abort",
+        SocketError.Shutdown => "broken pipe",
+        SocketError.AddressAlreadyInUse => "address already in use",
+        SocketError.AddressNotAvailable => "cannot assign requested address",
+        SocketError.NetworkUnreachable => "network is unreachable",
+        SocketError.HostUnreachable => "no route to host",
+        SocketError.TimedOut => "connection timed out",
+        SocketError.AccessDenied => "permission denied",
+        SocketError.TooManyOpenSockets => "too many open files",
+        SocketError.MessageSize => "message too long",
+        _ => failure.Message.Length > 0
+            ? string.Concat(char.ToLowerInvariant(failure.Message[0]).ToString(), failure.Message.AsSpan(1))
+            : failure.SocketErrorCode.ToString(),
+    };
+
     /// <summary>The errno's text as Go prints it: the C library's, lower-cased first letter.</summary>
     private static string Describe(int errno)
     {

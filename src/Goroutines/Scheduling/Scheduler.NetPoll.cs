@@ -39,11 +39,11 @@ internal sealed partial class Scheduler
     private readonly Lock _netPollerLock = new();
     private NetPoller? _netPoller;
 
-    /// <summary>The network poller, created by the first socket. Linux only.</summary>
+    /// <summary>The network poller, created by the first socket of the polled engine (Linux; see NetSocket.UsesNetPoller).</summary>
     public NetPoller NetPoller => Volatile.Read(ref _netPoller) ?? CreateNetPoller();
 
-    /// <summary>Goroutines parked waiting for a socket now (0 before the first socket).</summary>
-    internal int IOWaiterCount => Volatile.Read(ref _netPoller)?.WaiterCount ?? 0;
+    /// <summary>Goroutines parked waiting for a socket now: in the netpoller, or on .NET's socket engine.</summary>
+    internal int IOWaiterCount => (Volatile.Read(ref _netPoller)?.WaiterCount ?? 0) + EngineSocket.WaiterCount;
 
     private NetPoller CreateNetPoller()
     {

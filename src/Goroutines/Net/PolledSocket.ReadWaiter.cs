@@ -20,7 +20,7 @@ namespace Goroutines.Net;
 // (W13 counts its bytes).
 //
 // Protocol:
-//   1. NetSocket.ReadAsync, holding the read lock, found the socket not ready: TryPark
+//   1. PolledSocket.ReadAtLeastAsync, holding the read lock, found the socket not ready: TryPark
 //      publishes the waiter in the read slot, or, if an edge or an error came in
 //      between, makes the call again at once (then the caller takes the outcome).
 //   2. Readied (an edge, a close, a deadline): RunReadied makes the call; enough data,
@@ -32,11 +32,11 @@ namespace Goroutines.Net;
 // Invariants:
 // - While parked, the waiter is in the read slot or being readied, never both.
 // - _done is set only by the thread that finishes the read, before the continuation runs.
-internal sealed partial class NetSocket
+internal sealed partial class PolledSocket
 {
     private sealed class ReadWaiter : Waiter, IValueTaskSource<int>, IValueTaskSource
     {
-        private NetSocket? _socket;
+        private PolledSocket? _socket;
         private Memory<byte> _buffer;
         private int _got;
         private int _minimum;
@@ -53,7 +53,7 @@ internal sealed partial class NetSocket
         /// the caller keeps the lock). The read finishes with at least <paramref name="minimum"/>
         /// bytes, or at the end of the stream (see <see cref="ReadAtLeastAsync"/>).
         /// </summary>
-        public bool TryPark(NetSocket socket, Memory<byte> buffer, int got, int minimum, bool throwOnEndOfStream)
+        public bool TryPark(PolledSocket socket, Memory<byte> buffer, int got, int minimum, bool throwOnEndOfStream)
         {
             _socket = socket;
             _buffer = buffer;
@@ -105,7 +105,7 @@ internal sealed partial class NetSocket
         // Makes the calls until the read finishes (true: _got or _error final) or parks again (false).
         private bool TryFinish()
         {
-            NetSocket socket = _socket!;
+            PolledSocket socket = _socket!;
             while (true)
             {
                 try
