@@ -32,6 +32,7 @@ internal static class Program
         ("yield", "w12", YieldWorkload.Run),
         ("conns", "w13", ConnsWorkload.Run),
         ("dump", "dump", DumpWorkload.Run),
+        ("blocking", "blocking", BlockingWorkload.Run),
     ];
 
     private static int Main(string[] args)

@@ -312,7 +312,10 @@ public static class Go
     /// <remarks>
     /// While the region lasts, the goroutine's processor may be handed to another thread after
     /// 20 µs if other goroutines need it, so a blocking call never starves them. Outside a
-    /// goroutine it does nothing.
+    /// goroutine it does nothing. On Linux the runtime also notices a call that blocks in the
+    /// kernel without a region (the thread asleep, its CPU clock still) and hands the processor
+    /// off as quickly, up to half the thread limit; a region makes it immediate and unbounded, on
+    /// every system.
     /// </remarks>
     public static BlockingRegion EnterBlockingRegion() => BlockingRegion.Enter();
 
@@ -340,7 +343,9 @@ public static class Go
     /// <summary>
     /// Sets the most OS threads the runtime may create and returns the previous limit (Go's
     /// <c>debug.SetMaxThreads</c>; default 10,000). Needing one more is Go's fatal error
-    /// <c>thread exhaustion</c>.
+    /// <c>thread exhaustion</c>. Goroutines stuck outside a blocking region (a loop, a blocking
+    /// call without a region) lose their processors to new threads only while the runtime has
+    /// fewer than half this many; past that they keep them until they come back.
     /// </summary>
     /// <param name="threads">The new limit; at least 1.</param>
     /// <returns>The previous limit.</returns>

@@ -41,6 +41,14 @@ public readonly record struct RuntimeStatistics
     /// <summary>Processors handed to another thread because their own was stuck, since start.</summary>
     public long Handoffs { get; init; }
 
+    /// <summary>
+    /// Of <see cref="Handoffs"/>, those whose goroutine was blocked in a system call outside any
+    /// blocking region (the kernel had its thread asleep: <c>Thread.Sleep</c>, a synchronous read,
+    /// a contended lock), since start. Linux only; elsewhere such goroutines lose their processor
+    /// by the 10 ms rule for goroutines that do not come back.
+    /// </summary>
+    public long BlockedCallHandoffs { get; init; }
+
     /// <summary>Goroutines parked in the netpoller, waiting for a socket (wait reason <c>IO wait</c>).</summary>
     public int IOWaiting { get; init; }
 }

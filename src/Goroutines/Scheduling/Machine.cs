@@ -42,6 +42,9 @@ internal sealed class Machine
     // xorshift state for random victim selection; this machine's thread only.
     private uint _random;
 
+    // The thread as the kernel knows it (set by the thread itself when it starts).
+    private KernelThread? _kernel;
+
     public Machine(int id, Processor? processor, bool spinning, int stackBytes, Scheduler scheduler)
     {
         Id = id;
@@ -101,6 +104,12 @@ internal sealed class Machine
     /// <summary>Next (older) machine in the list of all machines (Go: m.alllink); set once, before the machine is published.</summary>
     public Machine? AllLink;
 
+    /// <summary>
+    /// The machine's thread as the kernel knows it, for sysmon to tell a blocked call from a hog;
+    /// null before the thread started, or where the system does not say.
+    /// </summary>
+    public KernelThread? Kernel => Volatile.Read(ref _kernel);
+
     /// <summary>Whether the machine is inside the runtime with its processor. Read by sysmon after its barrier.</summary>
     public bool InOwnerSection => Volatile.Read(ref _inOwnerSection);
 
@@ -118,6 +127,7 @@ internal sealed class Machine
     private void Run(Scheduler scheduler)
     {
         t_current = this;
+        Volatile.Write(ref _kernel, KernelThread.OfCurrentThread());
         Interlocked.CompareExchange(ref s_cleanContext, ExecutionContext.Capture(), null);
         scheduler.RunMachine(this);
     }

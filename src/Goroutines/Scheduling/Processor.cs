@@ -150,6 +150,12 @@ internal sealed class Processor
     /// <summary>Whether sysmon already asked the current goroutine to yield.</summary>
     public bool SysmonPreempted;
 
+    /// <summary>The owner's thread CPU time (ns) as sysmon last read it during a step that did not move.</summary>
+    public long SysmonCpuTime = -1;
+
+    /// <summary>When sysmon first saw <see cref="SysmonCpuTime"/>.</summary>
+    public long SysmonCpuSince;
+
     /// <summary>Syscall tick sysmon saw last.</summary>
     public uint SysmonSyscallTick;
 

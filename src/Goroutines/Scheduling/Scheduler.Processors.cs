@@ -150,6 +150,7 @@ internal sealed partial class Scheduler
             Steals = steals,
             Preemptions = preemptions,
             Handoffs = Handoffs,
+            BlockedCallHandoffs = BlockedCallHandoffs,
             IOWaiting = IOWaiterCount,
         };
     }

@@ -93,6 +93,8 @@ internal sealed partial class Scheduler
     private long _spawnedOffProcessor;
     private long _exitedOffProcessor;
     private long _handoffs;
+    private long _blockedCallHandoffs;
+    private long _stuckHandoffsRefused;
     private long _offProcessorPreemptions;
 
     // Go's default thread limit (10,000, as debug.SetMaxThreads documents); under _lock.
@@ -666,6 +668,37 @@ internal sealed partial class Scheduler
     internal int IdleMachineCount => Volatile.Read(ref _idleMachineCount);
 
     internal long Handoffs => Interlocked.Read(ref _handoffs);
+
+    internal long BlockedCallHandoffs => Interlocked.Read(ref _blockedCallHandoffs);
+
+    /// <summary>Counts a hand-off of a processor whose goroutine was blocked outside a region (sysmon).</summary>
+    internal void NoteBlockedCallHandoff() => Interlocked.Increment(ref _blockedCallHandoffs);
+
+    /// <summary>Hand-offs of goroutines stuck outside a region that sysmon wanted but the thread bound refused, since start.</summary>
+    internal long StuckHandoffsRefused => Interlocked.Read(ref _stuckHandoffsRefused);
+
+    /// <summary>
+    /// Whether a processor whose goroutine is stuck outside any blocking region may be handed off
+    /// now (see <see cref="MayHandOffStuckProcessor"/>); a refusal is counted. Sysmon only.
+    /// </summary>
+    internal bool TryPassThreadBound()
+    {
+        if (MayHandOffStuckProcessor)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _stuckHandoffsRefused);
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a processor whose goroutine is stuck outside any blocking region may be handed to
+    /// another thread: an idle machine can take it, or the runtime has fewer threads than half its
+    /// limit. Past that, such goroutines keep their processors until they come back (their
+    /// neighbours wait) rather than drive the process into the thread limit, which is fatal.
+    /// </summary>
+    internal bool MayHandOffStuckProcessor => Volatile.Read(ref _idleMachineCount) > 0 || Volatile.Read(ref _machineCount) < Volatile.Read(ref _maxThreads) / 2;
 
     internal long SpawnedOffProcessor => Interlocked.Read(ref _spawnedOffProcessor);
 

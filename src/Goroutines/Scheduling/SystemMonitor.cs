@@ -39,6 +39,16 @@ namespace Goroutines.Scheduling;
 //              ends, and stops. While other machines steal from the queue, the
 //              stuck goroutine keeps its processor: a goroutine spawning a million
 //              others in one step feeds them on, instead of losing its run queue.
+//              Sooner when the goroutine is blocked in the kernel (Linux): its step has
+//              not moved for 20 µs, its thread's CPU clock stood still as long, and
+//              /proc has the thread asleep (KernelThread.cs). That is a system call
+//              outside any blocking region (Thread.Sleep, a synchronous read, a lock's
+//              futex), and it gets a region's rule below: a running thread's clock
+//              moves, and one waiting for a core is not asleep, so neither a hog nor a
+//              descheduled thread loses its processor this way.
+//              Both retakes of a goroutine stuck outside a region stop at half the
+//              thread limit (Scheduler.MayHandOffStuckProcessor): past it the goroutine
+//              keeps its processor until it comes back, as thread exhaustion is fatal.
 //   Syscall  - in the same blocking region for 20 µs or more, and there is other
 //              work, or nobody spinning or idle to take it, or 10 ms have passed:
 //              hand the processor off likewise.
@@ -247,6 +257,12 @@ internal sealed class SystemMonitor
         {
             processor.SysmonStepTick = step;
             processor.SysmonStepSince = now;
+            processor.SysmonCpuTime = -1;
+        }
+
+        if (IsBlockedInKernel(processor, owner, now))
+        {
+            return RetakeBlocked(processor, owner, now - processor.SysmonStepSince);
         }
 
         if (now - processor.SysmonTickSince < ForcePreemptTicks)
@@ -291,7 +307,48 @@ internal sealed class SystemMonitor
         return stepStuck
             && (localStarving || globalStarving)
             && !owner.InOwnerSection
+            && _scheduler.TryPassThreadBound()
             && _scheduler.TryRetake(processor, owner);
+    }
+
+    // Whether the running goroutine is blocked in the kernel: its step has not moved for 20 µs,
+    // its thread's CPU clock stood still as long, and the kernel has the thread asleep.
+    private static bool IsBlockedInKernel(Processor processor, Machine owner, long now)
+    {
+        if (now - processor.SysmonStepSince < SyscallRetakeTicks || owner.Kernel is not { } kernel)
+        {
+            return false;
+        }
+
+        long cpu = kernel.CpuNanoseconds();
+        if (cpu != processor.SysmonCpuTime || cpu < 0)
+        {
+            processor.SysmonCpuTime = cpu;
+            processor.SysmonCpuSince = now;
+            return false;
+        }
+
+        return now - processor.SysmonCpuSince >= SyscallRetakeTicks && kernel.IsAsleep();
+    }
+
+    // A blocking region's rule for a goroutine blocked outside one (see the header).
+    private bool RetakeBlocked(Processor processor, Machine owner, long blockedFor)
+    {
+        if (processor.RunQueue.IsEmpty
+            && _scheduler.GlobalCount == 0
+            && _scheduler.SpinningMachines + _scheduler.IdleProcessorCount > 0
+            && blockedFor < ForcePreemptTicks)
+        {
+            return false;
+        }
+
+        if (owner.InOwnerSection || !_scheduler.TryPassThreadBound() || !_scheduler.TryRetake(processor, owner))
+        {
+            return false;
+        }
+
+        _scheduler.NoteBlockedCallHandoff();
+        return true;
     }
 
     private bool WatchBlockingRegion(Processor processor, Machine owner, long now)

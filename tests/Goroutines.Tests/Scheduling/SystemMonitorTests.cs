@@ -4,6 +4,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Scheduling;
 using Goroutines.Tests.TestSupport;
 
 using Xunit;
@@ -16,7 +17,7 @@ public sealed class SystemMonitorTests : RuntimeTest
     public async Task Retake_GoroutineSpinsWithoutAwaitingOnOnlyProcessor_OtherGoroutineStillRuns()
     {
         Settings.SetMaxProcs(1);
-        long handoffsBefore = Go.ReadStatistics().Handoffs;
+        RuntimeStatistics before = Go.ReadStatistics();
         bool stop = false;
         using var spinning = new ManualResetEventSlim();
         int spinnerThread = 0;
@@ -50,7 +51,42 @@ public sealed class SystemMonitorTests : RuntimeTest
         await stopper.Within(what: "the goroutine queued behind the spinner");
         await spinner.Within(what: "the spinner to see the flag");
         Assert.NotEqual(Volatile.Read(ref spinnerThread), Volatile.Read(ref stopperThread));
-        Assert.True(Go.ReadStatistics().Handoffs > handoffsBefore, "The processor was not handed off.");
+        RuntimeStatistics after = Go.ReadStatistics();
+        Assert.True(after.Handoffs > before.Handoffs, "The processor was not handed off.");
+
+        // A thread that runs is not blocked: the hog lost its processor by the 10 ms rule only.
+        Assert.Equal(before.BlockedCallHandoffs, after.BlockedCallHandoffs);
+    }
+
+    [Fact]
+    public async Task BlockedCall_OutsideRegionOnOnlyProcessor_HandedOffAsABlockedCallOnLinux()
+    {
+        Settings.SetMaxProcs(1);
+        long blockedBefore = Go.ReadStatistics().BlockedCallHandoffs;
+
+        // A kernel wait outside any blocking region; only the goroutine queued behind it can end it.
+        using var release = new ManualResetEvent(initialState: false);
+        Task blocker = GoTest.Start(() =>
+        {
+            Task releaser = GoTest.Start(() =>
+            {
+                release.Set();
+                return Task.CompletedTask;
+            });
+            Assert.True(release.WaitOne(TestTimeouts.Default), "the goroutine queued behind the blocked one never ran");
+            return releaser;
+        });
+
+        await blocker.Within(what: "the blocked goroutine and the one that releases it");
+        long blockedHandoffs = Go.ReadStatistics().BlockedCallHandoffs - blockedBefore;
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(blockedHandoffs >= 1, "sysmon did not see the thread asleep in the kernel");
+        }
+        else
+        {
+            Assert.Equal(0, blockedHandoffs); // elsewhere the 10 ms rule hands it off
+        }
     }
 
     [Theory]
@@ -108,5 +144,37 @@ public sealed class SystemMonitorTests : RuntimeTest
 
         await blocker.Within(what: "the released goroutine");
         Assert.Equal(1, Volatile.Read(ref blockerReturned));
+    }
+
+    [Fact]
+    public async Task BlockedCalls_PastHalfTheThreadLimit_KeepTheirProcessorsInsteadOfExhaustingThreads()
+    {
+        Settings.SetMaxProcs(2);
+        int limit = 2 * (Go.ReadStatistics().Threads + 8);
+        Settings.SetMaxThreads(limit);
+        const int Blockers = 60; // more than the limit leaves room for: without the bound, the hand-offs exhaust it
+        long refusedBefore = Scheduler.Instance.StuckHandoffsRefused;
+
+        using var release = new ManualResetEvent(initialState: false);
+        var tasks = new Task[Blockers];
+        for (int i = 0; i < Blockers; i++)
+        {
+            tasks[i] = GoTest.Start(() =>
+            {
+                Assert.True(release.WaitOne(TestTimeouts.Default), "never released");
+                return Task.CompletedTask;
+            });
+        }
+
+        // Sysmon hands blocked processors off until half the limit (at once on Linux, by the 10 ms rule
+        // elsewhere), then refuses, with goroutines still queued.
+        bool refused = Poll.Until(() => Scheduler.Instance.StuckHandoffsRefused > refusedBefore, TestTimeouts.Default);
+        int threadsAtRefusal = Go.ReadStatistics().Threads;
+        release.Set();
+        await Task.WhenAll(tasks).Within(what: "the blocked goroutines, released");
+
+        Assert.True(refused, $"sysmon never reached the bound ({Go.ReadStatistics().Threads} threads of {limit})");
+        Assert.True(threadsAtRefusal <= limit / 2, $"{threadsAtRefusal} threads at the bound, past half the limit of {limit}");
+        Assert.True(Go.ReadStatistics().Threads <= limit / 2, $"{Go.ReadStatistics().Threads} threads, past half the limit of {limit}");
     }
 }
