@@ -118,8 +118,7 @@ public struct BlockingRegion : IDisposable
             g.LockedMachine = machine;
             g.Status = GoroutineStatus.Runnable;
             machine.LeaveForStep();
-            Scheduler.Instance.PutGlobal(g);
-            Scheduler.Instance.Wakep();
+            Scheduler.Instance.PutRegionExit(g);
             while (Volatile.Read(ref machine.NextProcessor) is null)
             {
                 machine.Parker.Park();
@@ -128,6 +127,7 @@ public struct BlockingRegion : IDisposable
             Processor processor = machine.NextProcessor!;
             machine.NextProcessor = null;
             g.LockedMachine = null;
+            Scheduler.Instance.EndRegionExitWait();
             machine.Acquire(processor);
         }
 

@@ -93,6 +93,9 @@ internal sealed partial class Scheduler
     private long _spawnedOffProcessor;
     private long _exitedOffProcessor;
     private long _handoffs;
+
+    // Goroutines back from a blocking region, waiting in the global queue for a processor (BlockingRegion's slow exit).
+    private int _regionExitsWaiting;
     private long _blockedCallHandoffs;
     private long _stuckHandoffsRefused;
     private long _offProcessorPreemptions;
@@ -668,6 +671,20 @@ internal sealed partial class Scheduler
     internal int IdleMachineCount => Volatile.Read(ref _idleMachineCount);
 
     internal long Handoffs => Interlocked.Read(ref _handoffs);
+
+    /// <summary>
+    /// Queues a goroutine back from a blocking region that found no processor: to the global queue,
+    /// which every machine then looks at first until the goroutine got one (<see cref="EndRegionExitWait"/>).
+    /// </summary>
+    internal void PutRegionExit(Goroutine g)
+    {
+        Interlocked.Increment(ref _regionExitsWaiting);
+        PutGlobal(g);
+        Wakep();
+    }
+
+    /// <summary>The goroutine queued by <see cref="PutRegionExit"/> has its processor again.</summary>
+    internal void EndRegionExitWait() => Interlocked.Decrement(ref _regionExitsWaiting);
 
     internal long BlockedCallHandoffs => Interlocked.Read(ref _blockedCallHandoffs);
 
