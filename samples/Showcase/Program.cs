@@ -300,10 +300,7 @@ Go.Main(async () =>
 
                 for (int i = first; i < end; i++)
                 {
-                    for (int got = 0; got < echo.Length;)
-                    {
-                        got += await clients[i].ReadAsync(echo.AsMemory(got));
-                    }
+                    await clients[i].ReadExactlyAsync(echo); // Go's io.ReadFull
                 }
             });
         }
