@@ -149,6 +149,7 @@ internal static class AsyncFrameLocator
     private static Type Definition(Type type) => type.IsConstructedGenericType ? type.GetGenericTypeDefinition() : type;
 
     /// <summary>Finds the kickoff method as StackTrace does and renders its name; the type's own name if none.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = AsyncStackWalker.TrimmedWalk)]
     private static string ResolveMethodName(Type definition)
     {
         try
@@ -202,6 +203,7 @@ internal static class AsyncFrameLocator
 
     /// <summary>Reads where each await of a state machine resumes; empty when unknown.</summary>
     /// <remarks>s_pdbLock must be held.</remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = AsyncStackWalker.TrimmedWalk)]
     private static AwaitLocation[] ReadAwaitLocations(Type definition)
     {
         try
@@ -291,6 +293,7 @@ internal static class AsyncFrameLocator
     }
 
     /// <summary>Opens the PDB next to the assembly's file or embedded in it (step 1 of the header).</summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An assembly without a file (single-file, Native AOT) has an empty Location, which reads as no PDB: its frames keep their names and lose their lines.")]
     private static MetadataReaderProvider? TryOpenPdb(Assembly assembly)
     {
         try

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
@@ -31,7 +32,11 @@ namespace Goroutines.Diagnostics;
 // is), a foreign task, or a completed frame.
 //
 // Everything read here is compiler- or runtime-generated layout found by reflection,
-// so every step is defensive: an unexpected shape ends the walk, never the dump.
+// so every step is defensive: an unexpected shape ends the walk, never the dump. Under
+// trimming and Native AOT the same holds for layout whose metadata was removed: a field
+// or method not found ends the walk (the trim warnings are suppressed for that reason,
+// with TrimmedWalk as the justification), and the dump says why its frames are missing
+// (GoroutineDump.AsyncFramesNote).
 // What was learnt about each type (its fields, its awaiter's path to the awaited
 // object) is cached, so a dump of 100,000 goroutines of a few kinds pays for the
 // reflection searches once.
@@ -46,6 +51,9 @@ internal static class AsyncStackWalker
     private const int MaxFrames = 256;
 
     // Weak tables, as AsyncFrameLocator's: a type of a collectible assembly must not be kept alive by a dump.
+    /// <summary>Why the walk's reflection is safe when trimmed: missing metadata ends it early, and the dump says so.</summary>
+    internal const string TrimmedWalk = "A member the trimmer removed is not found, which ends the walk as any unexpected shape does; the dump then says that its async frames are missing under trimming (GoroutineDump.AsyncFramesNote).";
+
     private static readonly ConditionalWeakTable<Type, BoxShape?> s_boxes = new();
     private static readonly ConditionalWeakTable<Type, StateMachineShape?> s_stateMachines = new();
     private static readonly ConditionalWeakTable<Type, FieldInfo[]?> s_awaiterPaths = new();
@@ -96,6 +104,7 @@ internal static class AsyncStackWalker
     /// innermost first: those between the runtime's own frames (the dump being taken) and the
     /// scheduler's step.
     /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmedWalk)]
     public static void AppendCurrentFrames(List<GoroutineFrame> frames)
     {
         var trace = new StackTrace(fNeedFileInfo: true);
@@ -105,6 +114,28 @@ internal static class AsyncStackWalker
         {
             if (frame.GetMethod() is not { } method)
             {
+                // Native AOT keeps no reflection metadata for most methods: name the frame from its
+                // stack trace data instead, the runtime's own frames told apart by their names.
+                if (DiagnosticMethodInfo.Create(frame) is { } info)
+                {
+                    bool isRuntimeFrame = info.DeclaringAssemblyName?.StartsWith("Goroutines,", StringComparison.Ordinal) == true
+                        && (info.DeclaringTypeName?.StartsWith("Goroutines.Scheduling.", StringComparison.Ordinal) == true
+                            || info.DeclaringTypeName?.StartsWith("Goroutines.Diagnostics.", StringComparison.Ordinal) == true);
+                    if (!inUserCode)
+                    {
+                        inUserCode = !isRuntimeFrame;
+                    }
+                    else if (isRuntimeFrame)
+                    {
+                        break;
+                    }
+
+                    if (inUserCode)
+                    {
+                        frames.Add(new GoroutineFrame($"{info.DeclaringTypeName}.{info.Name}", frame.GetFileName(), frame.GetFileLineNumber()));
+                    }
+                }
+
                 continue;
             }
 
@@ -173,14 +204,20 @@ internal static class AsyncStackWalker
         return null;
     }
 
-    private static BoxShape? BoxOf(Type type) => s_boxes.GetValue(type, static t =>
+    private static BoxShape? BoxOf(Type type) => s_boxes.GetValue(type, FindBoxShape);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
+    private static BoxShape? FindBoxShape(Type t) =>
         typeof(IAsyncStateMachine).IsAssignableFrom(t) ? null
         : t.GetField("StateMachine", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance) is { } field
             && typeof(IAsyncStateMachine).IsAssignableFrom(field.FieldType)
             ? new BoxShape(field)
-            : null);
+            : null;
 
-    private static StateMachineShape? StateMachineOf(Type type) => s_stateMachines.GetValue(type, static t =>
+    private static StateMachineShape? StateMachineOf(Type type) => s_stateMachines.GetValue(type, FindStateMachineShape);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
+    private static StateMachineShape? FindStateMachineShape(Type t)
     {
         const BindingFlags Fields = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
         if (t.GetField("<>1__state", Fields) is not { FieldType: var stateType } state || stateType != typeof(int))
@@ -198,13 +235,14 @@ internal static class AsyncStackWalker
         }
 
         return new StateMachineShape(t, state, [.. awaiters]);
-    });
+    }
 
     // The chain of fields from an awaiter struct to the awaited Task or IValueTaskSource, found by a
     // breadth-first search over the awaiter's fields (ValueTaskAwaiter<T>: _value, then _obj).
     private static FieldInfo[]? AwaiterPathOf(Type awaiterType) => s_awaiterPaths.GetValue(awaiterType, static t =>
         FindPath(t, depth: 3));
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
     private static FieldInfo[]? FindPath(Type type, int depth)
     {
         const BindingFlags Fields = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 
 using Goroutines.Scheduling;
 
@@ -39,6 +40,16 @@ public sealed class GoroutineDump
 
     /// <summary>The goroutines, by id.</summary>
     public IReadOnlyList<GoroutineInfo> Goroutines { get; }
+
+    /// <summary>
+    /// What dumps cannot show in this process, written at their top; null when nothing is missing.
+    /// Under Native AOT the compiler's async state machines keep no metadata to read, so suspended
+    /// goroutines are listed without their async frames (their states, wait reasons and creation
+    /// sites are exact), and the running goroutine's frames are named without source lines.
+    /// </summary>
+    internal static string? AsyncFramesNote { get; } = RuntimeFeature.IsDynamicCodeSupported
+        ? null
+        : "# Native AOT: suspended goroutines are listed without their async frames (their state machines keep no metadata to read); states, wait reasons and creation sites are exact.\n\n";
 
     /// <summary>Takes a snapshot of every live goroutine. Any thread; nothing is stopped.</summary>
     /// <returns>The snapshot.</returns>
@@ -80,6 +91,7 @@ public sealed class GoroutineDump
     public void WriteTo(TextWriter writer, GoroutineDumpFormat format = GoroutineDumpFormat.Full)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(AsyncFramesNote);
         switch (format)
         {
             case GoroutineDumpFormat.Full:
@@ -95,7 +107,7 @@ public sealed class GoroutineDump
 
     /// <summary>The dump in the <see cref="GoroutineDumpFormat.Full"/> form.</summary>
     /// <returns>Go's text of every goroutine.</returns>
-    public override string ToString() => GoroutineDumpText.Full(Goroutines);
+    public override string ToString() => AsyncFramesNote + GoroutineDumpText.Full(Goroutines);
 
     /// <summary>Where <paramref name="g"/> was created, as Go's <c>created by</c> line names it.</summary>
     internal static GoroutineFrame CreationSite(Goroutine g) => new(g.CreatedByMember ?? "?", g.CreatedByFile, g.CreatedByLine);
