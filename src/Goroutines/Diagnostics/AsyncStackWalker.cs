@@ -77,7 +77,11 @@ internal static class AsyncStackWalker
                 }
 
                 int state = shape.State.GetValue(stateMachine) is int s ? s : -1;
-                frames.Add(Describe(shape.Type, state));
+                if (!IsRuntimeInternal(shape.Type))
+                {
+                    frames.Add(Describe(shape.Type, state));
+                }
+
                 if (state < 0)
                 {
                     break; // running or finished: nothing awaited
@@ -159,6 +163,13 @@ internal static class AsyncStackWalker
             }
         }
     }
+
+    // An async method of the runtime's own internals (a channel operation that yielded at a safe
+    // point first, say): the walk goes through it, but the dump names the user's frames only, as
+    // it does for a goroutine parked in a runtime waiter. The public API's async methods stay.
+    private static bool IsRuntimeInternal(Type stateMachineType) =>
+        stateMachineType.Assembly == typeof(AsyncStackWalker).Assembly
+        && stateMachineType.DeclaringType is { IsVisible: false };
 
     private static bool IsHiddenFromStackTraces(MethodBase method) =>
         method.IsDefined(typeof(StackTraceHiddenAttribute), inherit: false)

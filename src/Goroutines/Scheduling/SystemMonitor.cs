@@ -342,7 +342,21 @@ internal sealed class SystemMonitor
             return false;
         }
 
-        if (owner.InOwnerSection || !_scheduler.TryPassThreadBound() || !_scheduler.TryRetake(processor, owner))
+        if (owner.InOwnerSection || !_scheduler.TryPassThreadBound())
+        {
+            return false;
+        }
+
+        // Asked to yield first, as the 10 ms rule does: back from its call, the goroutine runs on
+        // without a processor until its next safe point, where it yields and its machine lets go.
+        if (!processor.SysmonPreempted && owner.RunningGoroutine is { } g)
+        {
+            processor.SysmonPreempted = true;
+            g.RequestPreempt();
+            _scheduler.Trace?.RecordPreemptRequest(processor, owner, g);
+        }
+
+        if (!_scheduler.TryRetake(processor, owner))
         {
             return false;
         }

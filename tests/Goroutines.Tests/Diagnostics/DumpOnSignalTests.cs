@@ -28,7 +28,9 @@ public sealed class DumpOnSignalTests
 
         Assert.True(outcome.ExitCode == 0, $"{outcome.StandardOutput}\n{outcome.StandardError}");
         Assert.StartsWith("SIGQUIT: goroutine dump\n\n", outcome.StandardError, StringComparison.Ordinal);
-        Assert.Contains($" [chan receive]:\n{ScenariosName}.{nameof(Scenarios.ReceiveAsync)}(...)\n", outcome.StandardError, StringComparison.Ordinal);
+        Assert.True(
+            outcome.StandardError.Contains($" [chan receive]:\n{ScenariosName}.{nameof(Scenarios.ReceiveAsync)}(...)\n", StringComparison.Ordinal),
+            $"The parked goroutine's frame is not in the dump:\n{outcome.StandardError}");
         Assert.Equal(2, CountOccurrences(outcome.StandardError, "SIGQUIT: goroutine dump"));
     }
 

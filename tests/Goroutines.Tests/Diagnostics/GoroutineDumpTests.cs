@@ -68,6 +68,30 @@ public sealed class GoroutineDumpTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Capture_ReceiveThatYieldedAtASafePointFirst_ShowsTheUsersFrameNotTheRuntimes()
+    {
+        // Asked to yield before its receive (as sysmon asks a goroutine that ran 10 ms), the receive
+        // goes through the runtime's own async helper; the dump must still start at the user's frame.
+        var channel = new Chan<int>();
+        Spawned spawned = await Spawned.ParkedAsync(
+            () =>
+            {
+                Goroutines.Scheduling.Goroutine.Running!.RequestPreempt();
+                return ReceiveOnceAsync(channel);
+            },
+            WaitReason.ChanReceive);
+
+        GoroutineInfo info = Find(GoroutineDump.Capture(), spawned.Id);
+
+        Assert.Equal("chan receive", info.WaitReason);
+        Assert.Equal($"{typeof(GoroutineDumpTests).FullName}.{nameof(ReceiveOnceAsync)}", info.Frames[0].Function);
+        Assert.Equal(s_receiveLine, info.Frames[0].Line);
+
+        await channel.SendAsync(1);
+        await spawned.Completion.Within();
+    }
+
+    [Fact]
     public async Task Capture_ForeignAwaitMutexAndSelect_ShowGoWaitReasons()
     {
         var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
