@@ -212,7 +212,9 @@ Go.Main(async () =>
     Console.WriteLine($"6. The leak detector found {leaked.Count:N0} goroutines no code can ever wake. The largest group of the dump:");
     var dump = new StringWriter();
     GoroutineDump.Capture().WriteTo(dump, GoroutineDumpFormat.Grouped);
-    foreach (string line in dump.ToString().Split('\n').Skip(1).TakeWhile(line => line.Length > 0))
+    // The first group follows the profile's header (and, under Native AOT, the dump's note on
+    // what it cannot show): a "count @ [state]" line and its frames, up to the blank line.
+    foreach (string line in dump.ToString().Split('\n').SkipWhile(line => !line.Contains(" @ [", StringComparison.Ordinal)).TakeWhile(line => line.Length > 0))
     {
         Console.WriteLine($"   {line.Replace('\t', ' ')}");
     }
