@@ -9,7 +9,6 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading;
 
 namespace Goroutines.Diagnostics;
@@ -21,8 +20,11 @@ namespace Goroutines.Diagnostics;
 // The name: the kickoff method is the method of the state machine's declaring type
 // whose [AsyncStateMachine] names the state machine (StateMachineAttribute, so async
 // iterators too), the lookup System.Diagnostics.StackTrace does for MoveNext. It is
-// rendered as stack traces render it, nested types joined with '.', except that
-// generic arity suffixes (`1) are dropped: Ns.Program.<>c.<Main>b__0_0 for a lambda.
+// rendered readable (FunctionNames): Ns.Program.Main.func1 for a lambda of Main.
+//
+// Where a goroutine was created: the methods with a statement on the Go.Run call's
+// line, from the same PDB's sequence points (MethodsAt), so that a call inside a
+// lambda or local function names that function, not the member around it.
 //
 // The await's source line, from the assembly's portable PDB:
 //   1. open the PDB once per assembly: PEReader.TryOpenAssociatedPortablePdb finds the
@@ -81,14 +83,17 @@ internal static class AsyncFrameLocator
     /// <summary>Portable PDBs by assembly; null when the assembly has none. Written and read only under s_pdbLock.</summary>
     private static readonly ConditionalWeakTable<Assembly, MetadataReaderProvider?> s_pdbs = new();
 
+    /// <summary>The methods with a statement on a file's line, innermost first, by assembly; read and written only under s_pdbLock.</summary>
+    private static readonly ConditionalWeakTable<Assembly, Dictionary<(string File, int Line), MethodBase[]>> s_methodsAt = new();
+
     /// <summary>Protects s_pdbs and every read of PDB metadata; never held while taking another lock.</summary>
     private static readonly Lock s_pdbLock = new();
 
     /// <summary>
-    /// The name of the method a state machine implements, as .NET stack traces name it
-    /// ("Namespace.Type.Method", "Namespace.Type.&lt;&gt;c.&lt;Main&gt;b__0_0" for a lambda),
-    /// without generic arity suffixes. Falls back to the state machine type's own name, rendered
-    /// the same way, when no method of its declaring type names it as its state machine.
+    /// The readable name of the method a state machine implements ("Namespace.Type.Method",
+    /// "Namespace.Type.Main.func1" for a lambda of Main: see <see cref="FunctionNames"/>). Falls
+    /// back to the state machine type's own name, rendered the same way, when no method of its
+    /// declaring type names it as its state machine.
     /// </summary>
     /// <param name="stateMachineType">The state machine type, constructed or a generic definition.</param>
     /// <remarks>Thread-safe; never throws. After the first call for a type, a table lookup.</remarks>
@@ -96,12 +101,12 @@ internal static class AsyncFrameLocator
         s_methodNames.GetValue(Definition(stateMachineType), ResolveMethodName); // pure: a racing duplicate is harmless
 
     /// <summary>
-    /// The name of an ordinary method in the same rendering ("Namespace.Type.Method"): a goroutine's
+    /// The readable name of an ordinary method ("Namespace.Type.Method"): a goroutine's
     /// entry function before it started, or a frame of the dumping thread's own stack.
     /// </summary>
     /// <param name="method">The method.</param>
     public static string GetMethodName(MethodBase method) =>
-        method.DeclaringType is Type type ? Render(type) + "." + method.Name : method.Name;
+        FunctionNames.Of(method);
 
     /// <summary>
     /// The source file and line of the await at which a state machine of this type is suspended
@@ -145,6 +150,30 @@ internal static class AsyncFrameLocator
         return true;
     }
 
+    /// <summary>
+    /// The methods of <paramref name="assembly"/> that have a statement spanning <paramref name="line"/>
+    /// of <paramref name="file"/>, innermost first (by the fewest lines their tightest such statement
+    /// spans): where a <c>Go.Run</c> call on that line was written, for a goroutine's
+    /// <c>created by</c>. A lambda or local function is a method of its own, so the innermost
+    /// is the function whose code holds the call, not the member around it.
+    /// </summary>
+    /// <returns>Empty when unknown: no usable portable PDB (Native AOT, single-file), or no such statement.</returns>
+    /// <remarks>Thread-safe; never throws. Each file and line is looked up once per assembly.</remarks>
+    public static MethodBase[] MethodsAt(Assembly assembly, string file, int line)
+    {
+        lock (s_pdbLock)
+        {
+            Dictionary<(string File, int Line), MethodBase[]> found = s_methodsAt.GetOrCreateValue(assembly);
+            if (!found.TryGetValue((file, line), out MethodBase[]? methods))
+            {
+                methods = FindMethodsAt(assembly, file, line);
+                found.Add((file, line), methods);
+            }
+
+            return methods;
+        }
+    }
+
     /// <summary>The generic type definition of a constructed generic type, else the type itself.</summary>
     private static Type Definition(Type type) => type.IsConstructedGenericType ? type.GetGenericTypeDefinition() : type;
 
@@ -162,12 +191,12 @@ internal static class AsyncFrameLocator
                 {
                     if (candidate.GetCustomAttribute<StateMachineAttribute>(inherit: false)?.StateMachineType == definition)
                     {
-                        return Render(parent) + "." + candidate.Name;
+                        return FunctionNames.Of(parent.FullName, candidate.Name);
                     }
                 }
             }
 
-            return Render(definition);
+            return FunctionNames.OfType(definition);
         }
         catch (Exception)
         {
@@ -175,30 +204,6 @@ internal static class AsyncFrameLocator
             // a sibling method's attribute, say).
             return definition.Name;
         }
-    }
-
-    /// <summary>A type's full name with nested types joined by '.' and generic arity suffixes dropped.</summary>
-    private static string Render(Type type)
-    {
-        string fullName = type.FullName ?? type.Name;
-        var builder = new StringBuilder(fullName.Length);
-        for (int i = 0; i < fullName.Length; i++)
-        {
-            char c = fullName[i];
-            if (c == '`')
-            {
-                while (i + 1 < fullName.Length && char.IsAsciiDigit(fullName[i + 1]))
-                {
-                    i++;
-                }
-            }
-            else
-            {
-                builder.Append(c == '+' ? '.' : c);
-            }
-        }
-
-        return builder.ToString();
     }
 
     /// <summary>Reads where each await of a state machine resumes; empty when unknown.</summary>
@@ -239,6 +244,48 @@ internal static class AsyncFrameLocator
         {
             // A dump must be written whatever the PDB holds (BadImageFormatException on a
             // malformed blob, say).
+            return [];
+        }
+    }
+
+    /// <summary>Scans the PDB's sequence points for <see cref="MethodsAt"/>.</summary>
+    /// <remarks>s_pdbLock must be held.</remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A trimmed assembly's PDB is rewritten with it, so its method rows are the assembly's; under Native AOT there is no PDB and this is never reached.")]
+    private static MethodBase[] FindMethodsAt(Assembly assembly, string file, int line)
+    {
+        try
+        {
+            if (OpenPdb(assembly) is not MetadataReader pdb)
+            {
+                return [];
+            }
+
+            var candidates = new List<(int Span, MethodBase Method)>();
+            foreach (MethodDebugInformationHandle handle in pdb.MethodDebugInformation)
+            {
+                int tightest = int.MaxValue;
+                foreach (SequencePoint point in pdb.GetMethodDebugInformation(handle).GetSequencePoints())
+                {
+                    if (!point.IsHidden && point.StartLine <= line && line <= point.EndLine && point.EndLine - point.StartLine < tightest
+                        && pdb.StringComparer.Equals(pdb.GetDocument(point.Document).Name, file))
+                    {
+                        tightest = point.EndLine - point.StartLine;
+                    }
+                }
+
+                if (tightest != int.MaxValue
+                    && assembly.ManifestModule.ResolveMethod(MetadataTokens.GetToken(handle.ToDefinitionHandle())) is MethodBase method)
+                {
+                    candidates.Add((tightest, method));
+                }
+            }
+
+            candidates.Sort(static (a, b) => a.Span.CompareTo(b.Span));
+            return candidates.ConvertAll(static candidate => candidate.Method).ToArray();
+        }
+        catch (Exception)
+        {
+            // A dump must be written whatever the PDB holds.
             return [];
         }
     }

@@ -136,7 +136,7 @@ internal static class AsyncStackWalker
 
                     if (inUserCode)
                     {
-                        frames.Add(new GoroutineFrame($"{info.DeclaringTypeName}.{info.Name}", frame.GetFileName(), frame.GetFileLineNumber()));
+                        frames.Add(new GoroutineFrame(FunctionNames.Of(info.DeclaringTypeName, info.Name), frame.GetFileName(), frame.GetFileLineNumber()));
                     }
                 }
 

@@ -120,7 +120,7 @@ internal static class ChromeTraceWriter
             case TraceEventKind.Step:
                 string name = string.IsNullOrEmpty(item.Text)
                     ? "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture)
-                    : "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture) + " " + item.Text;
+                    : "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture) + " " + FunctionNames.Method(item.Text); // the spawning member, readable
                 double duration = recorder.ToMicroseconds(item.EndTimestamp) - ts;
                 WriteStep(json, item, name, ts, duration, ProcessorsPid, item.Processor);
                 WriteStep(json, item, name, ts, duration, MachinesPid, item.Machine);

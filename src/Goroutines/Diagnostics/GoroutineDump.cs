@@ -109,9 +109,6 @@ public sealed class GoroutineDump
     /// <returns>Go's text of every goroutine.</returns>
     public override string ToString() => AsyncFramesNote + GoroutineDumpText.Full(Goroutines);
 
-    /// <summary>Where <paramref name="g"/> was created, as Go's <c>created by</c> line names it.</summary>
-    internal static GoroutineFrame CreationSite(Goroutine g) => new(g.CreatedByMember ?? "?", g.CreatedByFile, g.CreatedByLine);
-
     /// <summary>
     /// Describes one goroutine as it is now, or returns null if it has exited. Any thread;
     /// <paramref name="current"/> is the goroutine running on the calling thread, if any.
@@ -156,7 +153,7 @@ public sealed class GoroutineDump
             waiting ? (reason == Scheduling.WaitReason.None ? "waiting" : reason.ToGoString()) : null,
             waiting ? TimeSpan.FromSeconds(Math.Max(0, nowSeconds - waitSince)) : TimeSpan.Zero,
             frames,
-            CreationSite(g),
+            CreationSites.Of(g),
             g.ParentId,
             isLeaked);
     }

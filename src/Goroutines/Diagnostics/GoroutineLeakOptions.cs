@@ -51,24 +51,37 @@ public sealed class GoroutineLeakOptions
     }
 
     /// <summary>Ignores goroutines whose innermost frame is <paramref name="function"/> (goleak's <c>IgnoreTopFunction</c>).</summary>
-    /// <param name="function">A function as dumps name it (<see cref="GoroutineFrame.Function"/>), for example <c>MyApp.Poller.RunAsync</c>.</param>
+    /// <param name="function">
+    /// A function as dumps name it (<see cref="GoroutineFrame.Function"/>): the whole name
+    /// (<c>MyApp.Poller.RunAsync</c>) or its last parts (<c>Poller.RunAsync</c>, <c>RunAsync</c>).
+    /// </param>
     /// <returns>These options.</returns>
     /// <exception cref="ArgumentException"><paramref name="function"/> is null or empty.</exception>
     public GoroutineLeakOptions IgnoreTopFunction(string function)
     {
         ArgumentException.ThrowIfNullOrEmpty(function);
-        return Ignore(g => g.Frames.Count > 0 && g.Frames[0].Function == function);
+        return Ignore(g => g.Frames.Count > 0 && Names(g.Frames[0].Function, function));
     }
 
     /// <summary>Ignores goroutines created by <paramref name="function"/> (goleak's <c>IgnoreCreatedBy</c>).</summary>
-    /// <param name="function">The creating member as dumps name it after <c>created by</c> (<see cref="GoroutineInfo.CreatedBy"/>).</param>
+    /// <param name="function">
+    /// The creating function as dumps name it after <c>created by</c> (<see cref="GoroutineInfo.CreatedBy"/>):
+    /// the whole name (<c>MyApp.Poller.Start</c>) or its last parts (<c>Poller.Start</c>, <c>Start</c>).
+    /// </param>
     /// <returns>These options.</returns>
     /// <exception cref="ArgumentException"><paramref name="function"/> is null or empty.</exception>
     public GoroutineLeakOptions IgnoreCreatedBy(string function)
     {
         ArgumentException.ThrowIfNullOrEmpty(function);
-        return Ignore(g => g.CreatedBy.Function == function);
+        return Ignore(g => Names(g.CreatedBy.Function, function));
     }
+
+    // Whether a dump's function name is the one asked for: the whole name, or its last parts
+    // from a dot on (goleak asks for whole names; a short one is kinder where no package path
+    // makes names unique).
+    private static bool Names(string shown, string asked) =>
+        shown.EndsWith(asked, StringComparison.Ordinal)
+        && (shown.Length == asked.Length || shown[shown.Length - asked.Length - 1] == '.');
 
     /// <summary>Ignores goroutines for which <paramref name="predicate"/> returns true.</summary>
     /// <param name="predicate">Called for each goroutine still alive at a check.</param>

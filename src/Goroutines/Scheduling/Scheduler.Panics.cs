@@ -46,7 +46,7 @@ internal sealed partial class Scheduler
         report.Append(message).Append("\n\n");
         report.Append(CultureInfo.InvariantCulture, $"goroutine {g.Id} [running]:\n");
         report.Append(PanicValues.Read(exception, static e => e.ToString())).Append('\n');
-        GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
+        GoroutineDumpText.AppendCreatedBy(report, CreationSites.Of(g), g.ParentId);
         Deliver(new GoroutinePanic(exception, g.Id, message, report.ToString(), isFatal: false));
     }
 
@@ -69,7 +69,7 @@ internal sealed partial class Scheduler
         report.Append(new StackTrace(1, fNeedFileInfo: true));
         if (g is not null)
         {
-            GoroutineDumpText.AppendCreatedBy(report, GoroutineDump.CreationSite(g), g.ParentId);
+            GoroutineDumpText.AppendCreatedBy(report, CreationSites.Of(g), g.ParentId);
         }
 
         DeliverFatal(message, report.ToString());

@@ -35,7 +35,7 @@ public sealed partial class AsyncFrameLocatorTests
     }
 
     [Fact]
-    public void GetMethodName_AsyncLambda_ClosureClassDotLambdaMethod()
+    public void GetMethodName_AsyncLambda_ContainingMethodDotFuncN()
     {
         var gate = new Gate();
         Func<Gate, Task> lambda = static async gate => await gate.Wait().ConfigureAwait(false);
@@ -272,7 +272,7 @@ public sealed partial class AsyncFrameLocatorTests
         GC.KeepAlive(value);
     }
 
-    [GeneratedRegex(@"^Goroutines\.Tests\.Diagnostics\.AsyncFrameLocatorTests\.<>c\.<GetMethodName_AsyncLambda_ClosureClassDotLambdaMethod>b__\d+_\d+$")]
+    [GeneratedRegex(@"^Goroutines\.Tests\.Diagnostics\.AsyncFrameLocatorTests\.GetMethodName_AsyncLambda_ContainingMethodDotFuncN\.func\d+$")]
     private static partial Regex LambdaName();
 
     /// <summary>Hands out one pending task at a time and remembers the line that asked for it.</summary>

@@ -37,7 +37,7 @@ public sealed class DeadlockDetectorTests
         AssertDeadlockReport(outcome);
         // Main's header, then its main function's frame: the lambda, with the line of its await.
         Assert.Matches(
-            $@"\ngoroutine 1 \[chan receive\]:\n[^\n]*<{nameof(Scenarios.ReceiveNobodySendsOn)}>[^\n]*\(\.\.\.\)\n\t[^\n]*DeadlockDetectorTests\.cs:\d+\n",
+            $@"\ngoroutine 1 \[chan receive\]:\n[^\n]*\.{nameof(Scenarios.ReceiveNobodySendsOn)}\.func\d+\(\.\.\.\)\n\t[^\n]*DeadlockDetectorTests\.cs:\d+\n",
             outcome.StandardError);
         Assert.DoesNotContain("(leaked)", outcome.StandardError, StringComparison.Ordinal);
     }

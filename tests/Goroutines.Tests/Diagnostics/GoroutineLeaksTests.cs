@@ -118,7 +118,7 @@ public sealed class GoroutineLeaksTests : RuntimeTest
             ranging.Id,
             "chan receive",
             nameof(RangeOverAsync),
-            nameof(FindLeakedAndVerifyNone_RangedChannelNeverClosed_ReportTheRangingGoroutineOnceTheProducerIsGone));
+            $"{nameof(FindLeakedAndVerifyNone_RangedChannelNeverClosed_ReportTheRangingGoroutineOnceTheProducerIsGone)}.func1"); // the spawner's lambda, as Go's main.main.func1
         Assert.NotEqual(0, reported.CreatorId); // created by the spawner goroutine, which has exited
     }
 
@@ -138,7 +138,7 @@ public sealed class GoroutineLeaksTests : RuntimeTest
         Assert.Equal("chan receive (nil chan)", reported.WaitReason);
         Assert.True(reported.IsLeaked);
         Assert.Contains(reported.Frames, frame => frame.Function == Function(nameof(ReceiveFromNilChannelAsync)));
-        Assert.Equal(nameof(FindLeakedAndVerifyNone_NilChannelReceive_ReportItLeakedInChanReceiveNilChan), reported.CreatedBy.Function);
+        Assert.Equal(Function(nameof(FindLeakedAndVerifyNone_NilChannelReceive_ReportItLeakedInChanReceiveNilChan)), reported.CreatedBy.Function);
     }
 
     [Fact]
@@ -494,11 +494,11 @@ public sealed class GoroutineLeaksTests : RuntimeTest
         Assert.True(reported.IsLeaked, $"VerifyNone did not mark the goroutine leaked:\n{error.Message}");
         Assert.Equal(Function(parkedIn), reported.Frames[0].Function);
         Assert.EndsWith($"{nameof(GoroutineLeaksTests)}.cs", reported.Frames[0].File, StringComparison.Ordinal);
-        Assert.Equal(createdBy, reported.CreatedBy.Function);
+        Assert.Equal(Function(createdBy), reported.CreatedBy.Function);
         Assert.EndsWith($"{nameof(GoroutineLeaksTests)}.cs", reported.CreatedBy.File, StringComparison.Ordinal);
         Assert.Equal($"found unexpected goroutines:\n{GoroutineDumpText.Full(error.Goroutines)}", error.Message);
         Assert.Contains($"goroutine {id} [{waitReason} (leaked)]:\n{Function(parkedIn)}(...)\n", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"created by {createdBy}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"created by {Function(createdBy)}", error.Message, StringComparison.Ordinal);
         return reported;
     }
 

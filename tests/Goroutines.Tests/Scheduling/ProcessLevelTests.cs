@@ -49,7 +49,7 @@ public sealed class ProcessLevelTests
         Assert.False(outcome.TimedOut);
         Assert.Equal(2, outcome.ExitCode);
         Assert.Matches(@"^panic: boom from a goroutine\n\ngoroutine \d+ \[running\]:\nSystem\.InvalidOperationException: boom from a goroutine\n", outcome.StandardError);
-        Assert.Matches(@"\ncreated by PanicWithoutHandler in goroutine \d+\n\t.*ProcessLevelTests\.cs:\d+\n$", outcome.StandardError);
+        Assert.Matches(@"\ncreated by Goroutines\.Tests\.Scheduling\.ProcessLevelTests\.Scenarios\.PanicWithoutHandler\.func\d+ in goroutine \d+\n\t.*ProcessLevelTests\.cs:\d+\n$", outcome.StandardError);
         Assert.DoesNotContain("not reached", outcome.StandardOutput, StringComparison.Ordinal);
     }
 

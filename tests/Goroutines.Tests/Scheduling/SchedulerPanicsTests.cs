@@ -53,7 +53,7 @@ public sealed class SchedulerPanicsTests : RuntimeTest
         Assert.True(Poll.Until(() => Go.NumGoroutine <= GoroutinesAtStart, TestTimeouts.Default), "The panicked goroutines did not exit.");
         IReadOnlyList<GoroutinePanic> panics = Panics.TakeAll();
         Assert.Equal(3, panics.Count);
-        string spawner = nameof(ReportPanic_ExceptionsEscapingEachKindOfGoroutine_ReachHandlerOnceWithReport);
+        string spawner = $"{typeof(SchedulerPanicsTests).FullName}.{nameof(ReportPanic_ExceptionsEscapingEachKindOfGoroutine_ReachHandlerOnceWithReport)}";
         AssertPanic(panics, ids[0], syncError, spawner);
         AssertPanic(panics, ids[1], taskError, spawner);
         AssertPanic(panics, ids[2], valueTaskError, spawner);
