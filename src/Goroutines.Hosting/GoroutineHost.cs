@@ -135,7 +135,8 @@ internal sealed class GoroutineHost : IHostedLifecycleService, IDisposable
         _running = [.. _registrations.Select(r => new RunningService(r))];
         foreach (RunningService service in _running)
         {
-            Go.Run(RunServiceAsync, service, context);
+            // Named in full: dumps and panic reports show it as the goroutine's "created by".
+            Go.Run(RunServiceAsync, service, context, member: "Goroutines.Hosting.GoroutineHost.StartAsync");
         }
 
         HostingLog.Started(_logger, _running.Length, Go.MaxProcs);

@@ -2,6 +2,7 @@
 
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
 
@@ -108,6 +109,10 @@ public static class GoroutineServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="function">The service's body; its context is cancelled when the host stops.</param>
+    /// <param name="name">
+    /// The service's name in the host's logs; by default the method's name, or for a lambda
+    /// <c>goroutine service N</c>, N counting the functions added so far.
+    /// </param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <example>
     /// <code>
@@ -120,11 +125,20 @@ public static class GoroutineServiceCollectionExtensions
     /// </example>
     /// <remarks>See <see cref="IGoroutineService.RunAsync"/> for its context, panics and stop.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="function"/> is null.</exception>
-    public static IServiceCollection AddGoroutine(this IServiceCollection services, Func<Context, IServiceProvider, Task> function)
+    public static IServiceCollection AddGoroutine(this IServiceCollection services, Func<Context, IServiceProvider, Task> function, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(function);
         services.AddGoroutines();
-        services.AddSingleton(new GoroutineServiceRegistration(function.Method.Name, null, function));
+        if (name is null)
+        {
+            // A lambda's method has a compiler-made name (<Main>b__0_1) that says nothing in a log.
+            int functions = services.Count(d => d.ImplementationInstance is GoroutineServiceRegistration { ServiceType: null });
+            name = function.Method.Name.Contains('<', StringComparison.Ordinal)
+                ? string.Create(CultureInfo.InvariantCulture, $"goroutine service {functions + 1}")
+                : function.Method.Name;
+        }
+
+        services.AddSingleton(new GoroutineServiceRegistration(name, null, function));
         return services;
     }
 }
