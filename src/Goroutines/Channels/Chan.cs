@@ -1,6 +1,8 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
+using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
@@ -27,7 +29,7 @@ namespace Goroutines.Channels;
 /// state when they park; they are safe points where the scheduler may preempt a goroutine.
 /// </para>
 /// </remarks>
-public readonly struct Chan<T> : IEquatable<Chan<T>>
+public readonly struct Chan<T> : IEquatable<Chan<T>>, IAsyncEnumerable<T>
 {
     private readonly ChannelCore<T>? _core;
 
@@ -98,9 +100,39 @@ public readonly struct Chan<T> : IEquatable<Chan<T>>
         _core is { } core ? core.ReceiveWithOkAsync() : NilChannel.ReceiveForeverAsync<(T Value, bool Ok)>();
 
     /// <summary>
+    /// Sends <paramref name="value"/> as <see cref="SendAsync(T)"/> does, unless
+    /// <paramref name="cancellationToken"/> is canceled first (Go's
+    /// <c>select { case ch &lt;- v: case &lt;-ctx.Done(): }</c>): then nothing was sent.
+    /// </summary>
+    /// <param name="value">The value to send.</param>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <exception cref="ChannelClosedException">The channel is closed, or was closed while the send waited.</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled before a receiver or the buffer took the value; the channel is as if the send was never tried.</exception>
+    public ValueTask SendAsync(T value, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? Cancellation.SendAsync(this, value, cancellationToken) : SendAsync(value);
+
+    /// <summary>
+    /// Receives as <see cref="ReceiveAsync()"/> does, unless <paramref name="cancellationToken"/> is
+    /// canceled first: then nothing was received.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <exception cref="OperationCanceledException">The token was canceled before a value came; no value was taken.</exception>
+    public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? Cancellation.ReceiveAsync(this, cancellationToken) : ReceiveAsync();
+
+    /// <summary>
+    /// Receives as <see cref="ReceiveWithOkAsync()"/> does, unless <paramref name="cancellationToken"/>
+    /// is canceled first: then nothing was received.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <exception cref="OperationCanceledException">The token was canceled before a value came or the channel closed; no value was taken.</exception>
+    public ValueTask<(T Value, bool Ok)> ReceiveWithOkAsync(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? Cancellation.ReceiveWithOkAsync(this, cancellationToken) : ReceiveWithOkAsync();
+
+    /// <summary>
     /// Sends <paramref name="value"/>, blocking the calling thread until it is taken. On a
     /// goroutine's thread the wait is a blocking region, so the goroutine's processor is handed to
-    /// another thread meanwhile; prefer <see cref="SendAsync"/> there.
+    /// another thread meanwhile; prefer <see cref="SendAsync(T)"/> there.
     /// </summary>
     /// <exception cref="ChannelClosedException">The channel is closed, or was closed while the send waited.</exception>
     public void Send(T value)
@@ -177,6 +209,13 @@ public readonly struct Chan<T> : IEquatable<Chan<T>>
     /// each received value and ends when the channel is closed and drained.
     /// </summary>
     public ChanEnumerator<T> GetAsyncEnumerator() => new(_core);
+
+    /// <summary>
+    /// The channel as an <see cref="IAsyncEnumerable{T}"/>, for LINQ's async operators and
+    /// <c>WithCancellation</c>: each move is a receive that <paramref name="cancellationToken"/> can cancel.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels a receive that waits; a token that cannot be canceled costs nothing.</param>
+    IAsyncEnumerator<T> IAsyncEnumerable<T>.GetAsyncEnumerator(CancellationToken cancellationToken) => new ChanEnumerator<T>(_core, cancellationToken);
 
     /// <summary>
     /// A <see cref="ChannelReader{T}"/> over this channel, so .NET code that consumes

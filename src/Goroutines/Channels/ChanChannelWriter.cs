@@ -64,5 +64,5 @@ internal sealed class ChanChannelWriter<T> : ChannelWriter<T>
 
     /// <inheritdoc/>
     public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default) =>
-        cancellationToken.CanBeCanceled ? Cancellation.SendAsync(Channel, item, cancellationToken) : Channel.SendAsync(item);
+        Channel.SendAsync(item, cancellationToken);
 }

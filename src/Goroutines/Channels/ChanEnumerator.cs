@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
 
@@ -21,17 +22,28 @@ namespace Goroutines.Channels;
 public sealed class ChanEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSource<bool>
 {
     private readonly ChannelCore<T>? _core;
+    private readonly CancellationToken _cancellationToken;
     private ChannelWaiter<T>? _parked;
     private T _current = default!;
 
-    internal ChanEnumerator(ChannelCore<T>? core) => _core = core;
+    internal ChanEnumerator(ChannelCore<T>? core, CancellationToken cancellationToken = default)
+    {
+        _core = core;
+        _cancellationToken = cancellationToken;
+    }
 
     /// <summary>The value the last successful <see cref="MoveNextAsync"/> received.</summary>
     public T Current => _current;
 
     /// <summary>Receives the next value; false once the channel is closed and drained.</summary>
+    /// <exception cref="OperationCanceledException">The enumeration's token (<c>WithCancellation</c>) was canceled before a value came; no value was taken.</exception>
     public ValueTask<bool> MoveNextAsync()
     {
+        if (_cancellationToken.CanBeCanceled)
+        {
+            return MoveNextCancelableAsync();
+        }
+
         if (_core is not { } core)
         {
             return NilChannel.ReceiveForeverAsync<bool>();
@@ -74,6 +86,13 @@ public sealed class ChanEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSource<bo
     }
 
     private ChannelWaiter<T> Parked => _parked ?? throw new InvalidOperationException("The awaitable of MoveNextAsync was used after it completed: await each one exactly once.");
+
+    private async ValueTask<bool> MoveNextCancelableAsync()
+    {
+        (T value, bool ok) = await Cancellation.ReceiveWithOkAsync(new Chan<T>(_core), _cancellationToken).ConfigureAwait(true);
+        _current = value;
+        return ok;
+    }
 
     private async ValueTask<bool> MoveNextAfterYieldAsync()
     {

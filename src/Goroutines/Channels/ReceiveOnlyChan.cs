@@ -1,6 +1,8 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
+using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
@@ -12,7 +14,7 @@ namespace Goroutines.Channels;
 /// the nil channel. Members behave exactly as the same members of <see cref="Chan{T}"/>.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
-public readonly struct ReceiveOnlyChan<T> : IEquatable<ReceiveOnlyChan<T>>
+public readonly struct ReceiveOnlyChan<T> : IEquatable<ReceiveOnlyChan<T>>, IAsyncEnumerable<T>
 {
     private readonly ChannelCore<T>? _core;
 
@@ -35,11 +37,17 @@ public readonly struct ReceiveOnlyChan<T> : IEquatable<ReceiveOnlyChan<T>>
     /// <summary>Whether two handles refer to different channels.</summary>
     public static bool operator !=(ReceiveOnlyChan<T> left, ReceiveOnlyChan<T> right) => !left.Equals(right);
 
-    /// <inheritdoc cref="Chan{T}.ReceiveAsync"/>
+    /// <inheritdoc cref="Chan{T}.ReceiveAsync()"/>
     public ValueTask<T> ReceiveAsync() => new Chan<T>(_core).ReceiveAsync();
 
-    /// <inheritdoc cref="Chan{T}.ReceiveWithOkAsync"/>
+    /// <inheritdoc cref="Chan{T}.ReceiveWithOkAsync()"/>
     public ValueTask<(T Value, bool Ok)> ReceiveWithOkAsync() => new Chan<T>(_core).ReceiveWithOkAsync();
+
+    /// <inheritdoc cref="Chan{T}.ReceiveAsync(CancellationToken)"/>
+    public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken) => new Chan<T>(_core).ReceiveAsync(cancellationToken);
+
+    /// <inheritdoc cref="Chan{T}.ReceiveWithOkAsync(CancellationToken)"/>
+    public ValueTask<(T Value, bool Ok)> ReceiveWithOkAsync(CancellationToken cancellationToken) => new Chan<T>(_core).ReceiveWithOkAsync(cancellationToken);
 
     /// <inheritdoc cref="Chan{T}.Receive"/>
     public T Receive() => new Chan<T>(_core).Receive();
@@ -55,6 +63,13 @@ public readonly struct ReceiveOnlyChan<T> : IEquatable<ReceiveOnlyChan<T>>
 
     /// <inheritdoc cref="Chan{T}.GetAsyncEnumerator"/>
     public ChanEnumerator<T> GetAsyncEnumerator() => new(_core);
+
+    /// <summary>
+    /// The channel as an <see cref="IAsyncEnumerable{T}"/>, for LINQ's async operators and
+    /// <c>WithCancellation</c>: each move is a receive that <paramref name="cancellationToken"/> can cancel.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels a receive that waits; a token that cannot be canceled costs nothing.</param>
+    IAsyncEnumerator<T> IAsyncEnumerable<T>.GetAsyncEnumerator(CancellationToken cancellationToken) => new ChanEnumerator<T>(_core, cancellationToken);
 
     /// <inheritdoc cref="Chan{T}.AsChannelReader"/>
     public ChannelReader<T> AsChannelReader() => new ChanChannelReader<T>(_core);

@@ -46,7 +46,7 @@ namespace Goroutines.Channels;
 /// <summary>
 /// Go's <c>select</c>: waits until one of several channel operations can proceed, then performs
 /// exactly that one. Add the cases each round with <see cref="Receive{T}(Chan{T})"/>,
-/// <see cref="Send{T}(Chan{T}, T)"/> and <see cref="Default"/>, then await <see cref="WaitAsync"/>,
+/// <see cref="Send{T}(Chan{T}, T)"/> and <see cref="Default"/>, then await <see cref="WaitAsync()"/>,
 /// which returns the index of the case that ran (cases are numbered from 0 in the order added).
 /// </summary>
 /// <example>
@@ -178,11 +178,42 @@ public sealed class Select
     }
 
     /// <summary>
+    /// Runs the round as <see cref="WaitAsync()"/> does, unless <paramref name="cancellationToken"/>
+    /// is canceled first (Go's extra <c>case &lt;-ctx.Done():</c>): then no case ran, and the round
+    /// is over (add the cases again for the next one).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>The index of the case performed.</returns>
+    /// <exception cref="ChannelClosedException">The chosen case sends on a closed channel.</exception>
+    /// <exception cref="InvalidOperationException">Another goroutine (or thread) is building or running a round of this select.</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled before a case could proceed; no case ran.</exception>
+    public ValueTask<int> WaitAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return WaitAsync();
+        }
+
+        if (Volatile.Read(ref _state) == InRound)
+        {
+            throw Busy();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            EndRound(-1); // the cases added for this round are dropped, as a round that ran would drop them
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        return WaitCancelableAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Runs the round, blocking the calling thread until a case can proceed (see
     /// <see cref="Chan{T}.Send"/> on blocking a goroutine's thread).
     /// </summary>
-    /// <inheritdoc cref="WaitAsync" path="/returns"/>
-    /// <inheritdoc cref="WaitAsync" path="/exception"/>
+    /// <inheritdoc cref="WaitAsync()" path="/returns"/>
+    /// <inheritdoc cref="WaitAsync()" path="/exception"/>
     public int Wait()
     {
         EnterRound();
@@ -504,6 +535,17 @@ public sealed class Select
 
     private static InvalidOperationException Busy() =>
         new("This select's round is being built or run by another flow: use one Select per goroutine (off the runtime, per thread), and add a round's cases and wait on them without an await in between.");
+
+    // The round with one more case: a receive from a channel the token's registration closes.
+    private async ValueTask<int> WaitCancelableAsync(CancellationToken token)
+    {
+        var canceled = new Chan<bool>();
+        int cancelCase = _count; // the index Receive gives the next case
+        Receive(canceled);
+        using CancellationTokenRegistration registration = token.Register(static state => ((Chan<bool>)state!).Close(), canceled);
+        int chosen = await WaitAsync(CancellationToken.None).ConfigureAwait(true); // the token is the last case
+        return chosen == cancelCase ? throw new OperationCanceledException(token) : chosen;
+    }
 
     private async ValueTask<int> WaitAfterYieldAsync()
     {

@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 
@@ -35,8 +36,11 @@ public readonly struct SendOnlyChan<T> : IEquatable<SendOnlyChan<T>>
     /// <summary>Whether two handles refer to different channels.</summary>
     public static bool operator !=(SendOnlyChan<T> left, SendOnlyChan<T> right) => !left.Equals(right);
 
-    /// <inheritdoc cref="Chan{T}.SendAsync"/>
+    /// <inheritdoc cref="Chan{T}.SendAsync(T)"/>
     public ValueTask SendAsync(T value) => new Chan<T>(_core).SendAsync(value);
+
+    /// <inheritdoc cref="Chan{T}.SendAsync(T, CancellationToken)"/>
+    public ValueTask SendAsync(T value, CancellationToken cancellationToken) => new Chan<T>(_core).SendAsync(value, cancellationToken);
 
     /// <inheritdoc cref="Chan{T}.Send"/>
     public void Send(T value) => new Chan<T>(_core).Send(value);

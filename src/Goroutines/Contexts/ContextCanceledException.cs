@@ -36,9 +36,10 @@ public class ContextCanceledException : OperationCanceledException
     {
     }
 
-    // A thrown instance standing for the sentinel err.
-    private protected ContextCanceledException(ContextCanceledException err, Exception cause, CancellationToken token)
-        : base(Describe(err, cause), ReferenceEquals(cause, err) ? null : cause, token)
+    // A thrown instance standing for the sentinel err; innerWithoutCause is its inner exception
+    // when the cause is err itself.
+    private protected ContextCanceledException(ContextCanceledException err, Exception cause, CancellationToken token, Exception? innerWithoutCause = null)
+        : base(Describe(err, cause), ReferenceEquals(cause, err) ? innerWithoutCause : cause, token)
     {
         _err = err;
         _cause = cause;

@@ -16,7 +16,10 @@ namespace Goroutines.Contexts;
 /// .NET a timeout that ends an operation through a token (<c>CancelAfter</c>, <c>WaitAsync</c> with
 /// a token) surfaces as cancellation, and code that handles cancellation must handle an expired
 /// context too. Compare <see cref="Context.Err"/> with <see cref="Context.DeadlineExceeded"/>, or
-/// test a caught exception with <c>is DeadlineExceededException</c>.
+/// test a caught exception with <c>is DeadlineExceededException</c>. A thrown one whose cause is
+/// the deadline itself carries a <see cref="TimeoutException"/> ("context deadline exceeded") as its
+/// <see cref="Exception.InnerException"/>, as HttpClient's timeouts do, so .NET code that tells a
+/// timeout from a cancellation by <c>InnerException is TimeoutException</c> reads it as a timeout.
 /// </remarks>
 public sealed class DeadlineExceededException : ContextCanceledException
 {
@@ -28,7 +31,7 @@ public sealed class DeadlineExceededException : ContextCanceledException
 
     // A thrown instance.
     internal DeadlineExceededException(Exception cause, CancellationToken token)
-        : base(Context.DeadlineExceeded, cause, token)
+        : base(Context.DeadlineExceeded, cause, token, new TimeoutException("context deadline exceeded"))
     {
     }
 }

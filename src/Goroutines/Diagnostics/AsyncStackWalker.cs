@@ -77,7 +77,7 @@ internal static class AsyncStackWalker
                 }
 
                 int state = shape.State.GetValue(stateMachine) is int s ? s : -1;
-                if (!IsRuntimeInternal(shape.Type))
+                if (!shape.IsRuntimeInternal)
                 {
                     frames.Add(Describe(shape.Type, state));
                 }
@@ -165,11 +165,33 @@ internal static class AsyncStackWalker
     }
 
     // An async method of the runtime's own internals (a channel operation that yielded at a safe
-    // point first, say): the walk goes through it, but the dump names the user's frames only, as
-    // it does for a goroutine parked in a runtime waiter. The public API's async methods stay.
-    private static bool IsRuntimeInternal(Type stateMachineType) =>
-        stateMachineType.Assembly == typeof(AsyncStackWalker).Assembly
-        && stateMachineType.DeclaringType is { IsVisible: false };
+    // point first, say, or a public type's private helper such as the range loop's receive after
+    // a yield): the walk goes through it, but the dump names the user's frames only, as it does
+    // for a goroutine parked in a runtime waiter. The public API's own async methods stay.
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
+    private static bool IsRuntimeInternal(Type stateMachineType)
+    {
+        if (stateMachineType.Assembly != typeof(AsyncStackWalker).Assembly)
+        {
+            return false;
+        }
+
+        if (stateMachineType.DeclaringType is not { IsVisible: true } declaring)
+        {
+            return true;
+        }
+
+        Type definition = stateMachineType.IsConstructedGenericType ? stateMachineType.GetGenericTypeDefinition() : stateMachineType;
+        foreach (MethodInfo method in declaring.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        {
+            if (method.GetCustomAttribute<StateMachineAttribute>(inherit: false)?.StateMachineType == definition)
+            {
+                return false; // a public method's own frame
+            }
+        }
+
+        return true;
+    }
 
     private static bool IsHiddenFromStackTraces(MethodBase method) =>
         method.IsDefined(typeof(StackTraceHiddenAttribute), inherit: false)
@@ -245,7 +267,7 @@ internal static class AsyncStackWalker
             }
         }
 
-        return new StateMachineShape(t, state, [.. awaiters]);
+        return new StateMachineShape(t, state, [.. awaiters], IsRuntimeInternal(t));
     }
 
     // The chain of fields from an awaiter struct to the awaited Task or IValueTaskSource, found by a
@@ -288,5 +310,5 @@ internal static class AsyncStackWalker
 
     private sealed record BoxShape(FieldInfo StateMachine);
 
-    private sealed record StateMachineShape(Type Type, FieldInfo State, FieldInfo[] Awaiters);
+    private sealed record StateMachineShape(Type Type, FieldInfo State, FieldInfo[] Awaiters, bool IsRuntimeInternal);
 }

@@ -36,7 +36,7 @@ namespace Goroutines.Sync;
 /// <summary>
 /// Go's error group (<c>golang.org/x/sync/errgroup</c>): a <see cref="WaitGroup"/> for goroutines
 /// that can fail. The first exception thrown by a function of the group is kept and rethrown by
-/// <see cref="WaitAsync"/>; with <see cref="WithContext"/>, it also cancels the group's context so
+/// <see cref="WaitAsync()"/>; with <see cref="WithContext"/>, it also cancels the group's context so
 /// the other functions can stop early.
 /// </summary>
 /// <example>
@@ -53,13 +53,13 @@ namespace Goroutines.Sync;
 /// <para>
 /// An exception thrown by a function is that function's error, Go's non-nil <c>error</c>: it is
 /// not a panic. The first one wins; the others are dropped, as in Go. The return of every
-/// function happens-before <see cref="WaitAsync"/> completes.
+/// function happens-before <see cref="WaitAsync()"/> completes.
 /// </para>
 /// <para>
 /// <see cref="GoAsync(Func{Task}, string, string, int)"/>, <see cref="Go(Func{Task}, string, string, int)"/>,
 /// <see cref="TryGo(Func{Task}, string, string, int)"/> and the waits may be called from any
 /// goroutine or thread. As in Go, <see cref="SetLimit"/> must not race with starting goroutines,
-/// and starts must not race with a <see cref="WaitAsync"/> that may return (the
+/// and starts must not race with a <see cref="WaitAsync()"/> that may return (the
 /// <see cref="WaitGroup"/> rule). A group may be reused after its wait returned, but keeps its
 /// first error and its canceled context.
 /// </para>
@@ -215,11 +215,11 @@ public sealed class ErrorGroup
 
     /// <summary>
     /// Blocks the calling thread until every function of the group has returned (in a blocking
-    /// region on a goroutine's thread), then behaves as <see cref="WaitAsync"/>. Prefer
-    /// <see cref="WaitAsync"/> in goroutines.
+    /// region on a goroutine's thread), then behaves as <see cref="WaitAsync()"/>. Prefer
+    /// <see cref="WaitAsync()"/> in goroutines.
     /// </summary>
-    /// <inheritdoc cref="WaitAsync" path="/remarks"/>
-    /// <inheritdoc cref="WaitAsync" path="/exception"/>
+    /// <inheritdoc cref="WaitAsync()" path="/remarks"/>
+    /// <inheritdoc cref="WaitAsync()" path="/exception"/>
     public void Wait()
     {
         _group.Wait();

@@ -63,6 +63,28 @@ public sealed class Mutex : ILocker
     private int _state;
 
     /// <summary>
+    /// Locks the mutex as <see cref="LockAsync()"/> does, unless <paramref name="cancellationToken"/>
+    /// is canceled first: then the mutex is not held by this call.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>A scope whose disposal unlocks the mutex.</returns>
+    /// <exception cref="OperationCanceledException">The token was canceled before the lock was taken.</exception>
+    public ValueTask<MutexScope> LockAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return LockAsync();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<MutexScope>(cancellationToken);
+        }
+
+        return TryLock() ? new ValueTask<MutexScope>(new MutexScope(this)) : LockCancelableAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Locks the mutex, parking the goroutine while another holds it (Go's <c>mu.Lock</c>).
     /// Dispose the result to unlock, or call <see cref="Unlock"/>.
     /// </summary>
@@ -79,7 +101,7 @@ public sealed class Mutex : ILocker
 
     /// <summary>
     /// Locks the mutex, blocking the calling thread while another holds it (in a blocking region
-    /// on a goroutine's thread). Prefer <see cref="LockAsync"/> inside goroutines.
+    /// on a goroutine's thread). Prefer <see cref="LockAsync()"/> inside goroutines.
     /// </summary>
     /// <returns>A scope whose disposal unlocks the mutex.</returns>
     public MutexScope Lock()
@@ -298,4 +320,10 @@ public sealed class Mutex : ILocker
 
     /// <inheritdoc/>
     void ILocker.Lock() => Lock();
+
+    private async ValueTask<MutexScope> LockCancelableAsync(CancellationToken cancellationToken)
+    {
+        await CancelableAcquire.RunAsync(async () => await LockAsync().ConfigureAwait(true), Unlock, cancellationToken).ConfigureAwait(true);
+        return new MutexScope(this);
+    }
 }

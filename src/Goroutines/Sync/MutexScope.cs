@@ -5,7 +5,7 @@ using System;
 namespace Goroutines.Sync;
 
 /// <summary>
-/// The hold on a <see cref="Mutex"/> that <see cref="Mutex.LockAsync"/> returns: disposing it
+/// The hold on a <see cref="Mutex"/> that <see cref="Mutex.LockAsync()"/> returns: disposing it
 /// unlocks the mutex, so a <c>using</c> block is Go's <c>mu.Lock(); defer mu.Unlock()</c>.
 /// Dispose it once; discarding it instead and calling <see cref="Mutex.Unlock"/> is as good.
 /// </summary>

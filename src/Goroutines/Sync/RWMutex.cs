@@ -29,7 +29,7 @@ namespace Goroutines.Sync;
 /// </summary>
 /// <remarks>
 /// An <see cref="Unlock"/> happens-before every lock it lets through returns; an
-/// <see cref="RUnlock"/> happens-before the <see cref="LockAsync"/> it lets through returns. Not
+/// <see cref="RUnlock"/> happens-before the <see cref="LockAsync()"/> it lets through returns. Not
 /// reentrant: a reader that takes the read lock again while a writer waits deadlocks, as in Go.
 /// </remarks>
 public sealed class RWMutex : ILocker
@@ -42,6 +42,50 @@ public sealed class RWMutex : ILocker
     private RuntimeSemaphore? _readerSemaphore; // created on first contention (RuntimeSemaphore.Ensure)
     private int _readerCount;
     private int _readerWait;
+
+    /// <summary>
+    /// Takes the read lock as <see cref="RLockAsync()"/> does, unless <paramref name="cancellationToken"/>
+    /// is canceled first: then the read lock is not held by this call.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>A scope whose disposal releases the read lock.</returns>
+    /// <exception cref="OperationCanceledException">The token was canceled before the read lock was taken.</exception>
+    public ValueTask<RWMutexScope> RLockAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return RLockAsync();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<RWMutexScope>(cancellationToken);
+        }
+
+        return TryRLock() ? new ValueTask<RWMutexScope>(new RWMutexScope(this, writer: false)) : LockCancelableAsync(writer: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the write lock as <see cref="LockAsync()"/> does, unless <paramref name="cancellationToken"/>
+    /// is canceled first: then the write lock is not held by this call.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>A scope whose disposal releases the write lock.</returns>
+    /// <exception cref="OperationCanceledException">The token was canceled before the write lock was taken.</exception>
+    public ValueTask<RWMutexScope> LockAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return LockAsync();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<RWMutexScope>(cancellationToken);
+        }
+
+        return TryLock() ? new ValueTask<RWMutexScope>(new RWMutexScope(this, writer: true)) : LockCancelableAsync(writer: true, cancellationToken);
+    }
 
     /// <summary>Takes the read lock, parking while a writer holds or waits for it (Go's <c>rw.RLock</c>).</summary>
     /// <returns>A scope whose disposal releases the read lock.</returns>
@@ -245,7 +289,7 @@ public sealed class RWMutex : ILocker
     /// A locker over the read lock (Go's <c>rw.RLocker()</c>): its <c>Lock</c> and <c>Unlock</c>
     /// take and release a read lock, so that a <see cref="Cond"/> can wait with readers.
     /// </summary>
-    /// <returns>A locker whose calls go to <see cref="RLockAsync"/>, <see cref="RLock"/> and <see cref="RUnlock"/>.</returns>
+    /// <returns>A locker whose calls go to <see cref="RLockAsync()"/>, <see cref="RLock"/> and <see cref="RUnlock"/>.</returns>
     public ILocker RLocker() => new ReadLocker(this);
 
     /// <inheritdoc/>
@@ -268,5 +312,14 @@ public sealed class RWMutex : ILocker
         public void Lock() => mutex.RLock();
 
         public void Unlock() => mutex.RUnlock();
+    }
+
+    private async ValueTask<RWMutexScope> LockCancelableAsync(bool writer, CancellationToken cancellationToken)
+    {
+        Func<ValueTask> acquire = writer
+            ? async () => await LockAsync().ConfigureAwait(true)
+            : async () => await RLockAsync().ConfigureAwait(true);
+        await CancelableAcquire.RunAsync(acquire, writer ? Unlock : RUnlock, cancellationToken).ConfigureAwait(true);
+        return new RWMutexScope(this, writer);
     }
 }

@@ -28,14 +28,14 @@ namespace Goroutines.Sync;
 /// <summary>
 /// Go's <c>sync.WaitGroup</c>: waits for a collection of goroutines to finish. Add a count for
 /// each piece of work, call <see cref="Done"/> as each finishes, and await
-/// <see cref="WaitAsync"/> to park until the count is zero; or start each piece with
+/// <see cref="WaitAsync()"/> to park until the count is zero; or start each piece with
 /// <see cref="Go(Func{Task}, string, string, int)"/>, which does both.
 /// </summary>
 /// <remarks>
 /// Every member is safe to call from any thread and goroutine. A <see cref="Done"/> that brings
 /// the counter to zero happens-before every wait it releases returns. As in Go, calls to
 /// <see cref="Add"/> with a positive delta that start when the counter is zero must happen before
-/// the <see cref="WaitAsync"/> they are meant for; a group may be reused once its waits returned.
+/// the <see cref="WaitAsync()"/> they are meant for; a group may be reused once its waits returned.
 /// </remarks>
 public sealed class WaitGroup
 {
@@ -108,6 +108,32 @@ public sealed class WaitGroup
     public void Done() => Add(-1);
 
     /// <summary>
+    /// Waits as <see cref="WaitAsync()"/> does, unless <paramref name="cancellationToken"/> is
+    /// canceled first.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>An awaitable that completes when the counter is zero.</returns>
+    /// <exception cref="OperationCanceledException">The token was canceled before the counter was zero.</exception>
+    /// <remarks>
+    /// A canceled wait leaves a goroutine of the runtime's waiting on the group until its counter
+    /// is zero (the group's waiters cannot be withdrawn); dumps show it in <c>sync.WaitGroup.Wait</c>.
+    /// </remarks>
+    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return WaitAsync();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return Count == 0 ? default : CancelableAcquire.RunAsync(WaitAsync, giveBack: null, cancellationToken);
+    }
+
+    /// <summary>
     /// Parks the goroutine until the counter is zero (Go's <c>wg.Wait</c>); completes at once if
     /// it already is. Allocates nothing when it completes at once; a park uses a pooled waiter.
     /// </summary>
@@ -124,7 +150,7 @@ public sealed class WaitGroup
     /// <summary>
     /// Blocks the calling thread until the counter is zero; on a goroutine's thread the wait is a
     /// blocking region, so its processor is handed to another thread meanwhile. Prefer
-    /// <see cref="WaitAsync"/> inside goroutines.
+    /// <see cref="WaitAsync()"/> inside goroutines.
     /// </summary>
     public void Wait()
     {

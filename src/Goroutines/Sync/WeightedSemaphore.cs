@@ -102,6 +102,32 @@ public sealed class WeightedSemaphore
     public void Acquire(long weight) => TryAcquireOrQueue(weight)?.Block();
 
     /// <summary>
+    /// Acquires <paramref name="weight"/> as <see cref="AcquireAsync(long)"/> does, unless
+    /// <paramref name="cancellationToken"/> is canceled first: then nothing is held and the
+    /// waiters behind this one move up, as Go's context form leaves them.
+    /// </summary>
+    /// <param name="weight">The weight to acquire, from 0 to <see cref="Size"/>; a larger one waits for the token only.</param>
+    /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
+    /// <returns>An awaitable that completes when the weight is held.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="weight"/> is negative, or larger than <see cref="Size"/> with a token that cannot be canceled.</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled before the weight was acquired.</exception>
+    public ValueTask AcquireAsync(long weight, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return AcquireAsync(weight);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(weight);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return TryAcquire(weight) ? default : AcquireCancelableAsync(weight, cancellationToken);
+    }
+
+    /// <summary>
     /// Acquires <paramref name="weight"/>, parking the goroutine until it is granted or
     /// <paramref name="context"/> is done, whichever comes first (Go's <c>s.Acquire(ctx, n)</c>).
     /// On failure the semaphore is left as it was.
@@ -350,4 +376,22 @@ public sealed class WeightedSemaphore
 
     // A queued acquisition: the plain form's pooled waiter, or the context form's channel.
     private readonly record struct QueuedWaiter(long Weight, SignalWaiter? Signal, Chan<ValueTuple> Ready);
+
+    // The context form under a context the token cancels: its queue withdrawal is exact.
+    private async ValueTask AcquireCancelableAsync(long weight, CancellationToken cancellationToken)
+    {
+        (Context context, CancelFunc cancel) = Context.WithCancellationToken(Context.Background, cancellationToken);
+        try
+        {
+            await AcquireAsync(context, weight).ConfigureAwait(true);
+        }
+        catch (ContextCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        finally
+        {
+            cancel();
+        }
+    }
 }

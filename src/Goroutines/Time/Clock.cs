@@ -2,6 +2,7 @@
 
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
@@ -67,9 +68,50 @@ public static class Clock
         return duration <= TimeSpan.Zero ? default : WaiterWokenAfter(duration).ParkAsync(WaitReason.Sleep);
     }
 
+    private static async ValueTask SleepCancelableAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var timer = new Timer(duration);
+        try
+        {
+            await timer.C.ReceiveAsync(cancellationToken).ConfigureAwait(true);
+        }
+        finally
+        {
+            timer.Stop(); // canceled: its heap entry goes now, not when it would have fired
+        }
+    }
+
+    /// <summary>
+    /// Parks the goroutine for at least <paramref name="duration"/>, unless
+    /// <paramref name="cancellationToken"/> is canceled first (Go's
+    /// <c>select { case &lt;-time.After(d): case &lt;-ctx.Done(): }</c>).
+    /// </summary>
+    /// <param name="duration">How long to sleep; zero or negative returns at once (after a check of the token).</param>
+    /// <param name="cancellationToken">Ends the sleep early; a token that cannot be canceled costs nothing.</param>
+    /// <returns>An awaitable that completes when the time has passed.</returns>
+    /// <exception cref="OperationCanceledException">The token was canceled before the time passed.</exception>
+    /// <remarks>
+    /// A cancelable sleep is a select over a timer's channel and the token, so a dump shows it
+    /// waiting in <c>select</c>, where a plain sleep shows <c>sleep</c>.
+    /// </remarks>
+    public static ValueTask SleepAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return SleepAsync(duration);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return duration <= TimeSpan.Zero ? default : SleepCancelableAsync(duration, cancellationToken);
+    }
+
     /// <summary>
     /// Blocks the calling thread for at least <paramref name="duration"/>; on a goroutine's thread
-    /// in a blocking region, so its processor is handed on. Prefer <see cref="SleepAsync"/> in goroutines.
+    /// in a blocking region, so its processor is handed on. Prefer <see cref="SleepAsync(TimeSpan)"/> in goroutines.
     /// </summary>
     /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
     public static void Sleep(TimeSpan duration)

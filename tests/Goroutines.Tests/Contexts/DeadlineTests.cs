@@ -62,6 +62,29 @@ public sealed class DeadlineTests : RuntimeTest
     }
 
     [Fact]
+    public async Task ThrowIfDone_DeadlinePassed_DotNetCodeReadsItAsATimeout()
+    {
+        using var clock = FakeClock.Install();
+        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+        clock.Advance(Second);
+        await WaitDoneAsync(ctx);
+
+        string handledAs;
+        try
+        {
+            ctx.ThrowIfDone();
+            handledAs = "not thrown";
+        }
+        catch (OperationCanceledException e) when (e.InnerException is TimeoutException timeout)
+        {
+            handledAs = timeout.Message; // HttpClient's convention for a timeout that cancels
+        }
+
+        Assert.Equal("context deadline exceeded", handledAs);
+        cancel();
+    }
+
+    [Fact]
     public async Task WithTimeoutCause_TimePasses_CauseIsTheGivenException()
     {
         using var clock = FakeClock.Install();

@@ -26,6 +26,7 @@ public sealed class GoroutineDumpTests : RuntimeTest
     private static int s_receiveLine;
     private static int s_innerLine;
     private static int s_outerLine;
+    private static int s_rangeLine;
 
     [Fact]
     public async Task Capture_GoroutineParkedOnChannel_ShowsReasonAwaitLineAndCreationSite()
@@ -88,6 +89,28 @@ public sealed class GoroutineDumpTests : RuntimeTest
         Assert.Equal(s_receiveLine, info.Frames[0].Line);
 
         await channel.SendAsync(1);
+        await spawned.Completion.Within();
+    }
+
+    [Fact]
+    public async Task Capture_RangeLoopThatYieldedAtASafePointFirst_ShowsTheUsersFrameNotTheEnumerators()
+    {
+        // The same through a public type's private helper: the range loop's receive after a yield.
+        var channel = new Chan<int>();
+        Spawned spawned = await Spawned.ParkedAsync(
+            () =>
+            {
+                Goroutines.Scheduling.Goroutine.Running!.RequestPreempt();
+                return RangeOnceAsync(channel);
+            },
+            WaitReason.ChanReceive);
+
+        GoroutineInfo info = Find(GoroutineDump.Capture(), spawned.Id);
+
+        Assert.Equal($"{typeof(GoroutineDumpTests).FullName}.{nameof(RangeOnceAsync)}", info.Frames[0].Function);
+        Assert.Equal(s_rangeLine, info.Frames[0].Line);
+
+        channel.Close();
         await spawned.Completion.Within();
     }
 
@@ -222,6 +245,11 @@ public sealed class GoroutineDumpTests : RuntimeTest
     private static async Task ReceiveOnceAsync(Chan<int> channel)
     {
         s_receiveLine = LineHere(); _ = await channel.ReceiveWithOkAsync();
+    }
+
+    private static async Task RangeOnceAsync(Chan<int> channel)
+    {
+        s_rangeLine = LineHere(); await foreach (int value in channel) { GC.KeepAlive(value); }
     }
 
     private static async Task OuterAsync(Chan<int> channel)
