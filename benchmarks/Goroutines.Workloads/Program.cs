@@ -31,6 +31,7 @@ internal static class Program
         ("echo", "w11", EchoWorkload.Run),
         ("yield", "w12", YieldWorkload.Run),
         ("conns", "w13", ConnsWorkload.Run),
+        ("coldstart", "w14", ColdstartWorkload.Run),
         ("dump", "dump", DumpWorkload.Run),
         ("blocking", "blocking", BlockingWorkload.Run),
     ];

@@ -17,7 +17,7 @@ namespace Goroutines.Workloads.Workloads;
 /// No warm-up, as the Go reference.
 /// </summary>
 /// <remarks>
-/// The sleep is <see cref="Clock.SleepAsync"/> on this runtime and an awaited
+/// The sleep is <see cref="Clock.SleepAsync(TimeSpan)"/> on this runtime and an awaited
 /// <see cref="Task.Delay(TimeSpan)"/> task on plain .NET.
 /// </remarks>
 internal static class FairnessWorkload

@@ -18,7 +18,7 @@ namespace Goroutines.Workloads.Workloads;
 /// <remarks>
 /// <para>
 /// On this runtime, consumers range over a buffered <see cref="Chan{T}"/> with <c>await foreach</c>
-/// (Go's <c>for v := range ch</c>), producers await <see cref="Chan{T}.SendAsync"/>; the main
+/// (Go's <c>for v := range ch</c>), producers await <see cref="Chan{T}.SendAsync(T)"/>; the main
 /// goroutine waits for the producers, closes the channel and waits for the consumers, as the Go
 /// reference.
 /// </para>

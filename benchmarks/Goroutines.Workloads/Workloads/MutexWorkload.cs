@@ -17,7 +17,7 @@ namespace Goroutines.Workloads.Workloads;
 /// per lock/unlock. Flags: -g, -n, -warmup.
 /// </summary>
 /// <remarks>
-/// On this runtime: <see cref="Mutex.LockAsync"/> and <see cref="Mutex.Unlock"/>, waited for with a
+/// On this runtime: <see cref="Mutex.LockAsync()"/> and <see cref="Mutex.Unlock"/>, waited for with a
 /// <see cref="WaitGroup"/>, as the Go reference. On plain .NET: the async idiom, a
 /// <see cref="SemaphoreSlim"/> of one permit awaited by <see cref="Task.Run(Func{Task})"/> tasks (a
 /// C# <c>lock</c> cannot be held across an await, so it is not the comparable idiom; the issue

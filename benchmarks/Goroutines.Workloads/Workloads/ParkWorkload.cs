@@ -20,7 +20,7 @@ namespace Goroutines.Workloads.Workloads;
 /// <remarks>
 /// <para>
 /// On this runtime, the main goroutine spawns N goroutines with <see cref="Go.Run(Func{Task}, string, string, int)"/>
-/// that each await <see cref="Chan{T}.ReceiveAsync"/> on one unbuffered <see cref="Chan{T}"/>,
+/// that each await <see cref="Chan{T}.ReceiveAsync()"/> on one unbuffered <see cref="Chan{T}"/>,
 /// then closes it, as the Go reference.
 /// </para>
 /// <para>

@@ -17,7 +17,7 @@ namespace Goroutines.Workloads.Workloads;
 /// </summary>
 /// <remarks>
 /// <para>
-/// On this runtime, the producers are goroutines awaiting <see cref="Chan{T}.SendAsync"/> on their
+/// On this runtime, the producers are goroutines awaiting <see cref="Chan{T}.SendAsync(T)"/> on their
 /// unbuffered <see cref="Chan{T}"/>; the main goroutine is the consumer, with one
 /// <see cref="Select"/> reused for every round (<c>Receive</c> × 4, then <c>WaitAsync</c>), as the
 /// Go reference's <c>select</c> statement in a loop.

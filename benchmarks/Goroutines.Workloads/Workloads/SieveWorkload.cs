@@ -19,7 +19,7 @@ namespace Goroutines.Workloads.Workloads;
 /// <remarks>
 /// <para>
 /// On this runtime, the generator and the filters are goroutines awaiting
-/// <see cref="Chan{T}.SendAsync"/> and <see cref="Chan{T}.ReceiveAsync"/> on unbuffered
+/// <see cref="Chan{T}.SendAsync(T)"/> and <see cref="Chan{T}.ReceiveAsync()"/> on unbuffered
 /// <see cref="Chan{T}"/>s; the main goroutine receives each prime and starts its filter, as the
 /// Go reference. When it is done, the generator and every filter stay parked forever, as in the
 /// classic program.

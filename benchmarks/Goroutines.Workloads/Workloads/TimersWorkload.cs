@@ -16,7 +16,7 @@ namespace Goroutines.Workloads.Workloads;
 /// (ideal wall: the longest sleep). Flags: -n, -max, -seed, -warmup.
 /// </summary>
 /// <remarks>
-/// On this runtime: <see cref="Clock.SleepAsync"/> and a <see cref="WaitGroup"/>. On plain .NET:
+/// On this runtime: <see cref="Clock.SleepAsync(TimeSpan)"/> and a <see cref="WaitGroup"/>. On plain .NET:
 /// <see cref="Task.Run(Func{Task})"/> tasks awaiting <see cref="Task.Delay(TimeSpan)"/>.
 /// </remarks>
 internal static class TimersWorkload
