@@ -7,7 +7,9 @@ using System.Threading.Tasks;
 
 using Goroutines.Channels;
 using Goroutines.Diagnostics;
+using Goroutines.Scheduling;
 using Goroutines.Sync;
+using Goroutines.Tests.TestSupport;
 
 using Xunit;
 
@@ -25,7 +27,9 @@ namespace Goroutines.Tests.Diagnostics;
 /// <remarks>
 /// Each check is a single pass, never a retry until found: a leaked goroutine a pass misses is the
 /// failure these tests are for. The caller waits for the goroutines to park by reading dumps,
-/// which hold ids, never the goroutines.
+/// which hold ids, never the goroutines, and for the other processors to go idle: a machine
+/// references the goroutine it runs until the step in which it parked has ended, a moment after
+/// a dump shows it parked (docs/design.md, leak detection).
 /// </remarks>
 public sealed partial class GoroutineLeaksTests
 {
@@ -45,6 +49,7 @@ public sealed partial class GoroutineLeaksTests
             GC.Collect();
         }
 
+        WaitUntilEveryProcessorIdle();
         Assert.Equal(walkers.Select(g => g.Id), FindLeakedIds().Where(Among(walkers)));
         Assert.Equal(walkers.Select(g => g.Id), WaitUntilParked("chan send (leaked)", "chan send (leaked)").Select(g => g.Id));
     }
@@ -99,6 +104,7 @@ public sealed partial class GoroutineLeaksTests
             GC.Collect();
         }
 
+        WaitUntilEveryProcessorIdle();
         Assert.Equal([leaked.Id], FindLeakedIds().Where(Among([leaked])));
         Assert.True(DescribeNow(leaked.Id).IsLeaked);
         Assert.Contains(DescribeNow(leaked.Id).Frames, frame => frame.Function == Function(pattern));
@@ -157,12 +163,17 @@ public sealed partial class GoroutineLeaksTests
             await leak();
 
             // Yield at least once: the pass must not run in the step in which the leaking method
-            // returned, whose finished frame is still on this thread's stack (see FindLeaked).
+            // returned, whose finished frame is still on this thread's stack (see FindLeaked). Then
+            // until the goroutines are parked and every other processor is idle: the machine that
+            // parked one holds it until its step ends (see the remarks of this class).
+            long deadline = Environment.TickCount64 + (long)TestTimeouts.Default.TotalMilliseconds;
             do
             {
                 await Go.YieldAsync();
+                Assert.True(Environment.TickCount64 < deadline, "The leaked goroutines did not park, or the other processors did not go idle.");
             }
-            while (GoroutineDump.Capture().Goroutines.Count(g => g.Id != self && StartedByTest(g) && g.State == GoroutineState.Waiting) != parkedStates);
+            while (GoroutineDump.Capture().Goroutines.Count(g => g.Id != self && StartedByTest(g) && g.State == GoroutineState.Waiting) != parkedStates
+                || Scheduler.Instance.IdleProcessorCount != Go.MaxProcs - 1);
 
             if (otherWork is not null)
             {
@@ -174,6 +185,13 @@ public sealed partial class GoroutineLeaksTests
         });
         return answer.Receive();
     }
+
+    /// <summary>
+    /// Waits (bounded) until every processor is idle, so no machine is still finishing the step in
+    /// which a goroutine parked (a machine references the goroutine it runs until then).
+    /// </summary>
+    private static void WaitUntilEveryProcessorIdle() =>
+        Assert.True(Poll.Until(() => Scheduler.Instance.IdleProcessorCount == Go.MaxProcs, TestTimeouts.Default), "The processors did not go idle.");
 
     /// <summary>The goroutines started by the test that are parked now (the caller of the pass may still be leaving).</summary>
     private GoroutineInfo[] ParkedNow() => [.. GoroutineDump.Capture().Goroutines.Where(g => StartedByTest(g) && g.State == GoroutineState.Waiting)];
