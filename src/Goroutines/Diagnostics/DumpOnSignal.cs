@@ -22,10 +22,22 @@ namespace Goroutines.Diagnostics;
 // The handler runs on .NET's signal-handling thread, never on a machine, so a dump
 // is taken even when every processor is held by goroutines that never yield.
 //
+// A process can start with SIGQUIT ignored: a shell that is not interactive starts
+// its background jobs (`sh -c 'prog &'`, many service scripts) with SIGINT and
+// SIGQUIT set to SIG_IGN, and exec keeps that. .NET then installs no handler for a
+// PosixSignalRegistration of SIGQUIT, so the dump would silently never come. Go's
+// runtime keeps only SIGHUP and SIGINT ignored when they were ignored at start and
+// takes SIGQUIT regardless; so do we, when the variable asks for the dump: before
+// registering, an ignored SIGQUIT is set back to its default (sigaction to read the
+// disposition, signal to reset it), so that .NET's handler is installed. SIGINT and
+// every other signal keep what the process inherited. Without the variable nothing
+// changes. Rejected: installing our own native handler (it would fight .NET's own
+// signal handling and needs a function pointer into managed code from a signal).
+//
 // Invariants:
 // - Installed at most once per process; the registration lives as long as the process.
 // - A failure to write the dump is reported on stderr, never thrown into the signal thread.
-internal static class DumpOnSignal
+internal static partial class DumpOnSignal
 {
     /// <summary>The environment variable that turns the trigger on.</summary>
     public const string EnvironmentVariable = "GOROUTINES_DUMP_ON_SIGQUIT";
@@ -46,12 +58,38 @@ internal static class DumpOnSignal
         }
 
         string? path = setting == "1" ? null : setting;
+        TakeSigQuitIfIgnored();
         s_registration = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
         {
             context.Cancel = true; // the process goes on
             Write(path);
         });
     }
+
+    // Signal numbers and dispositions are the same on Linux and macOS: SIGQUIT is 3, SIG_DFL 0,
+    // SIG_IGN 1. Both lay out struct sigaction with the handler first.
+    private const int SigQuit = 3;
+    private const nint DefaultDisposition = 0;
+    private const nint IgnoredDisposition = 1;
+
+    // Larger than struct sigaction on every platform we run on (152 bytes on Linux x64, 16 on macOS).
+    private const int SigactionBufferBytes = 256;
+
+    /// <summary>Sets SIGQUIT back to its default if the process started with it ignored (see the header). Linux and macOS.</summary>
+    private static unsafe void TakeSigQuitIfIgnored()
+    {
+        byte* current = stackalloc byte[SigactionBufferBytes];
+        if (ReadSignalAction(SigQuit, null, current) == 0 && *(nint*)current == IgnoredDisposition)
+        {
+            _ = SetSignalDisposition(SigQuit, DefaultDisposition);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "sigaction")]
+    private static unsafe partial int ReadSignalAction(int signal, void* action, void* previous);
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint SetSignalDisposition(int signal, nint disposition);
 
     private static void Write(string? path)
     {

@@ -96,11 +96,22 @@ public static class GoroutineLeaks
     /// A goroutine waits on something: a channel, a lock, a timer, a .NET task. If code that is still
     /// alive (another goroutine, a thread, a static field, a pending timer) holds that something,
     /// the goroutine may be woken and is not reported, even if in fact nothing will ever wake it.
-    /// Called from a goroutine, the call blocks its thread in a blocking region.
+    /// Called from a goroutine, the call blocks its thread in a blocking region. Call it after an
+    /// await, not in the step in which an async method the goroutine awaited has just returned: that
+    /// method's finished frame is still on the thread's stack then (its continuation runs inline), so
+    /// the channels its locals held are reachable and the goroutines parked on them are not reported.
     /// </remarks>
     public static IReadOnlyList<GoroutineInfo> FindLeaked()
     {
         List<Goroutine> leaked;
+
+        // The goroutines this caller readied last went through its processor's ring, and the
+        // ring's taken slots still name them: the processor is not idle (its goroutine is here,
+        // soon in a blocking region), so the pass would not clear them, and a goroutine leaked a
+        // moment ago by code of this caller (the Tour's Same, returning at the first difference
+        // with both walkers parked) would go unreported. Cleared here, by the owner, before the
+        // region lets sysmon hand the processor on.
+        Scheduler.ClearOwnProcessorStaleSlots();
         using (Go.EnterBlockingRegion())
         {
             leaked = LeakDetector.FindLeaked();

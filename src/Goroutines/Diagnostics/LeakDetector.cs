@@ -21,8 +21,10 @@ namespace Goroutines.Diagnostics;
 // reaches are garbage: no code can ever wake them. They are leaked.
 //
 // One pass, under s_passLock (before the collection, idle processors' rings drop
-// the stale references thieves leave behind; a busy processor's few stale slots may
-// hide a leak until the next pass, never invent one):
+// the stale references of the goroutines they ran, and GoroutineLeaks.FindLeaked has
+// the calling goroutine's own processor do the same; a busy processor whose ring has
+// not run dry since it ran a goroutine may hide it until it does, never invent a leak;
+// see LocalRunQueue.cs):
 //   1. Each registry shard releases its parked goroutines (under the shard's lock;
 //      spawning goes on beside it). Each released goroutine gets a sentinel, attached
 //      with a ConditionalWeakTable, so the goroutine does not keep it alive: when the

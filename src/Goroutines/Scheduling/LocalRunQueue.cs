@@ -29,9 +29,13 @@ namespace Goroutines.Scheduling;
 // - tail - head <= Capacity, as unsigned arithmetic that wraps.
 // - Slots in [head, tail) are published: written before the release store of tail.
 // - Only the owner pushes; only the owner and TryStealInto move the head.
-// - Slots outside [head, tail) keep stale references until reused, or until the
-//   processor, idle, has its ring cleared (ClearStaleSlots). Clearing each slot as it
-//   is popped would add a store to a line thieves read, on every pop.
+// - Slots outside [head, tail) hold no goroutine except the taken ones, [_clearedTo,
+//   head), until the ring next runs dry (TryPop clears them then) or the leak detector
+//   has it cleared (ClearStaleSlots: an idle processor's under the scheduler lock, the
+//   caller's own by its owner). A stale reference keeps a goroutine alive, and would
+//   hide it from the leak detector if it leaked. Clearing each slot as it is popped
+//   would add a store to a line thieves read, on every pop, and would still leave the
+//   slots thieves took, which only the owner may clear.
 internal sealed class LocalRunQueue
 {
     /// <summary>Slots in the ring: 256, as Go and tokio.</summary>
@@ -52,6 +56,11 @@ internal sealed class LocalRunQueue
 
     // Set by the owner; taken by the owner or, in the last round of stealing, by a thief (CAS both ways).
     private Goroutine? _runNext;
+
+    // The head when the taken slots were last cleared: slots in [_clearedTo, head) were taken
+    // since (by the owner's pops or by thieves) and still name their goroutines. Owner only (or
+    // the holder of the scheduler lock for an idle processor).
+    private uint _clearedTo;
 
     /// <summary>The head position; it moves whenever the owner or a thief takes from the ring. Any thread.</summary>
     public uint Head => Volatile.Read(ref _head);
@@ -180,6 +189,7 @@ internal sealed class LocalRunQueue
             uint tail = _tail;
             if (tail == head)
             {
+                ClearTakenSlots(head);
                 return null;
             }
 
@@ -214,14 +224,41 @@ internal sealed class LocalRunQueue
     }
 
     /// <summary>
-    /// Clears the ring's stale references (the slots already taken), so they keep no goroutine
-    /// alive. Only for an idle processor, under the scheduler lock: it has no owner, and its ring
-    /// is empty.
+    /// Clears the ring's stale references (the slots outside [head, tail): taken by the owner or
+    /// by thieves), so they keep no goroutine alive. The owner processor, or, for an idle
+    /// processor (which has no owner), the holder of the scheduler lock.
     /// </summary>
+    /// <remarks>
+    /// Thieves may run meanwhile. A thief that read a head older than the one read here fails its
+    /// compare-and-swap, so whatever it copied from a cleared slot is dropped; one that read this
+    /// head or a newer one copies only slots in [head, tail), which stay as they are (no push
+    /// moves the tail meanwhile: only the owner pushes, and it is here).
+    /// </remarks>
     public void ClearStaleSlots()
     {
-        Debug.Assert(Volatile.Read(ref _head) == Volatile.Read(ref _tail), "only an empty ring is cleared");
-        Array.Clear(_ring);
+        uint head = Volatile.Read(ref _head); // acquire: pairs with the CAS of consumers
+        uint tail = _tail;
+        for (uint free = Capacity - (tail - head), i = 0; i < free; i++)
+        {
+            _ring[(tail + i) & Mask] = null;
+        }
+
+        _clearedTo = head;
+    }
+
+    // The ring has just been found empty (head == tail; only the owner pushes, and it is here):
+    // clears the slots taken since the last time, so that a processor whose ring drains keeps no
+    // goroutine alive that it ran or that thieves took from it. One store per taken slot, made
+    // when the queue runs dry rather than on every pop (see the header). Owner only.
+    private void ClearTakenSlots(uint head)
+    {
+        uint taken = Math.Min(head - _clearedTo, Capacity);
+        for (uint i = 1; i <= taken; i++)
+        {
+            _ring[(head - i) & Mask] = null;
+        }
+
+        _clearedTo = head;
     }
 
     /// <summary>
@@ -241,6 +278,7 @@ internal sealed class LocalRunQueue
 
         n--;
         Goroutine? g = _ring[(tail + n) & Mask];
+        _ring[(tail + n) & Mask] = null; // not published: it runs now, and a stale copy would keep it alive
         if (n == 0)
         {
             return g;
@@ -302,6 +340,13 @@ internal sealed class LocalRunQueue
             if (Interlocked.CompareExchange(ref _head, head + n, head) == head)
             {
                 return n;
+            }
+
+            // Lost the race: the copies lie beyond the thief's tail, where no pop would ever
+            // clear them. The thief owns that ring, and those slots are unpublished.
+            for (uint i = 0; i < n; i++)
+            {
+                batch[(batchHead + i) & Mask] = null;
             }
         }
     }

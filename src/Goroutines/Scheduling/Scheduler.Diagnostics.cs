@@ -177,6 +177,27 @@ internal sealed partial class Scheduler
         }
     }
 
+    /// <summary>
+    /// Drops the stale goroutine references in the ring of the calling goroutine's processor, which
+    /// is not idle while its goroutine runs, so <see cref="ClearIdleProcessorsStaleSlots"/> skips it.
+    /// A goroutine that calls the leak detector right after the goroutines it leaked ran on its
+    /// processor (it readied them: runNext, then the ring) would otherwise hold them there. The
+    /// calling goroutine's own thread, before it enters the blocking region of the pass; a no-op
+    /// elsewhere.
+    /// </summary>
+    internal static void ClearOwnProcessorStaleSlots()
+    {
+        if (Machine.Current is not { RunningGoroutine: not null } machine)
+        {
+            return;
+        }
+
+        // In the owner section, so sysmon cannot hand the processor to another machine meanwhile.
+        Processor? processor = machine.EnterRuntime(out bool entered);
+        processor?.RunQueue.ClearStaleSlots();
+        machine.LeaveRuntime(entered);
+    }
+
     /// <summary>Links a new machine into the list of all machines, before its thread starts.</summary>
     private void RegisterMachine(Machine machine)
     {

@@ -40,7 +40,7 @@ namespace Goroutines.Tests.Diagnostics;
 /// reference either, in Release or in Debug.
 /// </para>
 /// </remarks>
-public sealed class GoroutineLeaksTests : RuntimeTest
+public sealed partial class GoroutineLeaksTests : RuntimeTest
 {
     /// <summary>
     /// Timeout of a <see cref="GoroutineLeaks.VerifyNone"/> call expected to fail: the goroutines it

@@ -60,8 +60,23 @@ public static class ScenarioProcess
     /// Runs <paramref name="scenario"/> in a child process with extra <paramref name="environment"/>
     /// variables and returns how it ended, for tests about the process itself (exit codes, stderr).
     /// </summary>
-    public static async Task<ScenarioOutcome> RunForOutcomeAsync(Func<string> scenario, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout = null)
+    public static Task<ScenarioOutcome> RunForOutcomeAsync(Func<string> scenario, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout = null) =>
+        RunForOutcomeAsync(scenario, environment, ignoredSignals: [], onLine: null, timeout);
+
+    /// <summary>
+    /// Runs <paramref name="scenario"/> in a child process that starts with
+    /// <paramref name="ignoredSignals"/> (names as <c>trap</c> takes them: <c>QUIT</c>, <c>INT</c>)
+    /// ignored, as a shell's background job does, and calls <paramref name="onLine"/> with each line
+    /// it writes on stdout as it comes, and the child (to signal it when it says it is ready).
+    /// </summary>
+    public static async Task<ScenarioOutcome> RunForOutcomeAsync(
+        Func<string> scenario,
+        IReadOnlyDictionary<string, string>? environment,
+        IReadOnlyList<string> ignoredSignals,
+        Action<string, Process>? onLine,
+        TimeSpan? timeout = null)
     {
+        ArgumentNullException.ThrowIfNull(ignoredSignals);
         ArgumentNullException.ThrowIfNull(scenario);
         MethodInfo method = scenario.Method;
         if (!method.IsStatic || method.DeclaringType is null)
@@ -71,12 +86,21 @@ public static class ScenarioProcess
 
         string name = $"{method.DeclaringType.FullName}.{method.Name}";
         string host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(host)
+        var start = new ProcessStartInfo(ignoredSignals.Count == 0 ? host : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (ignoredSignals.Count > 0)
+        {
+            // The shell ignores them and execs the host, which inherits SIG_IGN for each (POSIX
+            // keeps ignored dispositions across exec); its pid stays the child's.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"trap '' {string.Join(' ', ignoredSignals)}; exec \"$0\" \"$@\"");
+            start.ArgumentList.Add(host);
+        }
+
         start.ArgumentList.Add(typeof(ScenarioProcess).Assembly.Location);
         start.ArgumentList.Add(name);
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
@@ -85,7 +109,7 @@ public static class ScenarioProcess
         }
 
         using Process child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
-        Task<string> output = child.StandardOutput.ReadToEndAsync();
+        Task<string> output = onLine is null ? child.StandardOutput.ReadToEndAsync() : ReadLinesAsync(child, onLine);
         Task<string> errors = child.StandardError.ReadToEndAsync();
         try
         {
@@ -98,6 +122,19 @@ public static class ScenarioProcess
         }
 
         return new ScenarioOutcome(name, child.ExitCode, await output, await errors, TimedOut: false);
+    }
+
+    // Reads the child's stdout line by line, handing each to onLine as it arrives; returns all of it.
+    private static async Task<string> ReadLinesAsync(Process child, Action<string, Process> onLine)
+    {
+        var all = new System.Text.StringBuilder();
+        while (await child.StandardOutput.ReadLineAsync() is { } line)
+        {
+            all.Append(line).Append('\n');
+            onLine(line, child);
+        }
+
+        return all.ToString();
     }
 
     private static MethodInfo? FindScenario(string name)
