@@ -9,7 +9,8 @@ using Goroutines.Scheduling;
 
 namespace Goroutines.Diagnostics;
 
-// ChromeTraceWriter: writes a stopped execution trace in the Chrome trace event format
+// ChromeTraceWriter: writes a stopped execution trace, or a flight recorder's window
+// (TraceContents.cs), in the Chrome trace event format
 // (the JSON object form: {"traceEvents": [...], "otherData": {...}}), which Perfetto
 // (https://ui.perfetto.dev) and chrome://tracing open. Go's runtime/trace has a binary
 // format of its own read by `go tool trace`; Chrome's is what every .NET developer can
@@ -22,20 +23,21 @@ namespace Goroutines.Diagnostics;
 // A step is a complete event (ph "X") on both its P's and its M's track; the rest are
 // instant events (ph "i", thread scope) on the track of the processor they concern, or
 // of the machine when no processor is involved. Timestamps are microseconds since the
-// trace started, as the format wants.
+// trace started (a flight recorder's: since its window started), as the format wants.
 //
 // Invariants:
-// - Events come sorted by start time, so every track's timestamps are monotone.
+// - Events come sorted by start time, none before time zero, so every track's
+//   timestamps are monotone and never negative.
 // - Strings reach the output only through Utf8JsonWriter, which escapes them.
 internal static class ChromeTraceWriter
 {
     private const int ProcessorsPid = 1;
     private const int MachinesPid = 2;
 
-    /// <summary>Writes <paramref name="recorder"/>'s events (it must have stopped) to <paramref name="stream"/> as UTF-8 JSON.</summary>
-    public static void Write(TraceRecorder recorder, Stream stream)
+    /// <summary>Writes <paramref name="contents"/> to <paramref name="stream"/> as UTF-8 JSON.</summary>
+    public static void Write(TraceContents contents, Stream stream)
     {
-        TraceEvent[] events = recorder.Events;
+        TraceEvent[] events = contents.Events;
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartObject();
         json.WriteString("displayTimeUnit", "ns");
@@ -43,17 +45,19 @@ internal static class ChromeTraceWriter
         WriteMetadata(json, events);
         foreach (TraceEvent item in events)
         {
-            WriteEvent(json, recorder, item);
+            WriteEvent(json, contents, item);
         }
 
         json.WriteEndArray();
         json.WriteStartObject("otherData");
-        json.WriteString("producer", "Goroutines execution trace");
-        json.WriteNumber("gomaxprocs", recorder.MaxProcs);
-        json.WriteNumber("durationMicroseconds", recorder.ToMicroseconds(recorder.StopTimestamp));
-        json.WriteNumber("recordedEvents", events.Length);
-        json.WriteNumber("droppedEvents", recorder.Dropped);
-        json.WriteNumber("maxEvents", recorder.MaxEvents);
+        json.WriteString("producer", contents.Producer);
+        json.WriteNumber("gomaxprocs", contents.MaxProcs);
+        json.WriteNumber("durationMicroseconds", contents.ToMicroseconds(contents.EndTimestamp));
+        foreach (KeyValuePair<string, double> figure in contents.Figures)
+        {
+            json.WriteNumber(figure.Key, figure.Value);
+        }
+
         json.WriteEndObject();
         json.WriteEndObject();
     }
@@ -112,16 +116,16 @@ internal static class ChromeTraceWriter
         json.WriteEndObject();
     }
 
-    private static void WriteEvent(Utf8JsonWriter json, TraceRecorder recorder, in TraceEvent item)
+    private static void WriteEvent(Utf8JsonWriter json, TraceContents contents, in TraceEvent item)
     {
-        double ts = recorder.ToMicroseconds(item.Timestamp);
+        double ts = contents.ToMicroseconds(item.Timestamp);
         switch (item.Kind)
         {
             case TraceEventKind.Step:
                 string name = string.IsNullOrEmpty(item.Text)
                     ? "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture)
                     : "G" + item.Goroutine.ToString(CultureInfo.InvariantCulture) + " " + FunctionNames.Method(item.Text); // the spawning member, readable
-                double duration = recorder.ToMicroseconds(item.EndTimestamp) - ts;
+                double duration = contents.ToMicroseconds(item.EndTimestamp) - ts;
                 WriteStep(json, item, name, ts, duration, ProcessorsPid, item.Processor);
                 WriteStep(json, item, name, ts, duration, MachinesPid, item.Machine);
                 break;

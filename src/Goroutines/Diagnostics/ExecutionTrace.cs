@@ -29,6 +29,8 @@ namespace Goroutines.Diagnostics;
 /// the processor that recorded it, without locks; events beyond <see cref="MaxEvents"/> are
 /// dropped and counted (<see cref="DroppedEvents"/>, and <c>droppedEvents</c> in the JSON's
 /// <c>otherData</c>). Garbage-collection pauses are not recorded. Members are thread-safe.
+/// A trace and a <see cref="FlightRecorder"/> may run at the same time, as in Go: each records
+/// the same events into storage of its own.
 /// Go: runtime/trace.Start and trace.Stop.
 /// </remarks>
 public sealed class ExecutionTrace : IDisposable
@@ -36,21 +38,21 @@ public sealed class ExecutionTrace : IDisposable
     /// <summary>The default cap on recorded events: one million (about 64 MB at most).</summary>
     public const int DefaultMaxEvents = 1_000_000;
 
-    private readonly TraceRecorder _recorder;
+    private readonly TraceLog _log;
 
-    private ExecutionTrace(TraceRecorder recorder) => _recorder = recorder;
+    private ExecutionTrace(TraceLog log) => _log = log;
 
     /// <summary>The cap on recorded events this trace was started with.</summary>
-    public int MaxEvents => _recorder.MaxEvents;
+    public int MaxEvents => _log.MaxEvents;
 
     /// <summary>Whether the trace is still recording.</summary>
-    public bool IsRunning => _recorder.IsRunning;
+    public bool IsRunning => _log.IsRunning;
 
     /// <summary>Events recorded: 0 until the trace stopped, then final.</summary>
-    public int EventCount => _recorder.EventCount;
+    public int EventCount => _log.EventCount;
 
     /// <summary>Events dropped because the cap was reached: 0 until the trace stopped, then final.</summary>
-    public long DroppedEvents => _recorder.Dropped;
+    public long DroppedEvents => _log.Dropped;
 
     /// <summary>Starts recording with the default cap of <see cref="DefaultMaxEvents"/> events.</summary>
     /// <returns>The running trace; stop or dispose it to end the recording.</returns>
@@ -67,7 +69,7 @@ public sealed class ExecutionTrace : IDisposable
     public static ExecutionTrace Start(int maxEvents)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEvents);
-        return new ExecutionTrace(TraceRecorder.Start(maxEvents));
+        return new ExecutionTrace(TraceRecorder.StartLog(maxEvents));
     }
 
     /// <summary>
@@ -75,7 +77,7 @@ public sealed class ExecutionTrace : IDisposable
     /// when it was called is kept only if it ended first. Idempotent.
     /// </summary>
     /// <remarks>Go: trace.Stop.</remarks>
-    public void Stop() => _recorder.Stop();
+    public void Stop() => TraceRecorder.StopLog(_log);
 
     /// <summary>
     /// Writes the trace to <paramref name="stream"/> as UTF-8 JSON in the Chrome trace event format,
@@ -86,10 +88,10 @@ public sealed class ExecutionTrace : IDisposable
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _recorder.Stop();
-        ChromeTraceWriter.Write(_recorder, stream);
+        TraceRecorder.StopLog(_log);
+        ChromeTraceWriter.Write(_log.Contents, stream);
     }
 
     /// <summary>Stops the trace if it is still running; the recorded events stay writable.</summary>
-    public void Dispose() => _recorder.Stop();
+    public void Dispose() => TraceRecorder.StopLog(_log);
 }

@@ -6,7 +6,8 @@ namespace Goroutines.Diagnostics;
 
 /// <summary>
 /// One recorded execution-trace event: a plain value, written once into a <see cref="TraceBuffer"/>
-/// by the thread that recorded it and read only after the trace stopped.
+/// or a <see cref="TraceRing"/> by the thread that recorded it and copied out by a reader that
+/// checks it was complete (TraceBuffer.cs, TraceRing.cs).
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
 internal readonly record struct TraceEvent(
@@ -18,7 +19,15 @@ internal readonly record struct TraceEvent(
     long Goroutine,
     long Argument,
     long SecondArgument,
-    string? Text);
+    string? Text)
+{
+    /// <summary>
+    /// When the event was recorded (Stopwatch ticks): a step's end, any other event's time. A
+    /// buffer or ring holds its events in this order; a step's <see cref="Timestamp"/> may be
+    /// older than the window that keeps it, or 0 when it began before any recording.
+    /// </summary>
+    public long RecordedAt => Kind == TraceEventKind.Step ? EndTimestamp : Timestamp;
+}
 
 /// <summary>What a <see cref="TraceEvent"/> records, and what its fields mean for it.</summary>
 internal enum TraceEventKind : byte

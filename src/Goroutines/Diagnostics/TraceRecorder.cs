@@ -1,7 +1,6 @@
 // Licensed under the MIT License.
 
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 
@@ -9,157 +8,136 @@ using Goroutines.Scheduling;
 
 namespace Goroutines.Diagnostics;
 
-// TraceRecorder: the recording half of the execution trace (ExecutionTrace.cs is the
-// public handle, ChromeTraceWriter.cs the format). The scheduler calls it from its hot
-// paths, so it is shaped around what those paths may afford.
+// TraceRecorder: the recording half of the execution trace, shared by its two consumers:
+// the execution trace (TraceLog.cs, every event from Start to Stop; ExecutionTrace.cs is
+// its public handle) and the flight recorder (FlightRecording.cs, the last window in
+// rings; FlightRecorder.cs). The scheduler calls it from its hot paths, so it is shaped
+// around what those paths may afford.
 //
-// Cost when off: the hot paths (Execute, Ready, Spawn, StealWork) read one static
-// field, Active, and branch on null; nothing else. A step reads it once and keeps it in
-// a local, so a step that began before Stop records into the stopped trace's buffers,
-// which are no longer read.
+// Cost when off: the hot paths (Execute, Ready, Spawn, StealWork) read one field,
+// Scheduler.Trace, and branch on null; nothing else. A step reads it when it begins and
+// again when it ends, so a step that began before a recording started is clipped to the
+// recording's start (TraceContents.Arrange), and one that ends after the recorder it read
+// was replaced records into storage that is no longer read (TraceBuffer.cs, TraceRing.cs).
 //
-// Cost when on: one Stopwatch.GetTimestamp per event (two per step) and an append to
-// the buffer of the processor the recording thread owns: no lock, no interlocked
-// instruction. Threads without a processor (sysmon, a machine in a blocking region, a
-// thread the runtime does not own) append to one shared buffer under a lock: those
-// events are rare (hand-offs, preemption requests, readies from outside).
+// Cost when on: one Stopwatch.GetTimestamp per event (two per step), and an append to
+// the log's buffer and the flight recorder's ring of the processor the recording thread
+// owns, whichever run: no lock, no interlocked instruction (threads without a processor
+// append to a shared buffer or ring under its lock).
 //
-// Protocol:
-//   Start: 1. create one buffer per processor that exists, and the shared one;
-//          2. publish the recorder in Active (volatile write: pairs with the hot paths'
-//             volatile read, so they see the buffers).
-//   Stop:  clear Active, then freeze every buffer's count (TraceBuffer.cs: late writers
-//          append past the frozen counts). Processors created by a later GOMAXPROCS
-//          increase have no buffer of their own: their events go to the shared one.
+// Protocol: a recorder is immutable and names the log and the flight recording that run.
+// Starting or stopping either, under s_startLock:
+//   1. build a new recorder with the other one kept (or null when neither runs);
+//   2. publish it in Scheduler.Trace (volatile write: pairs with the hot paths' volatile
+//      read, so they see the storage);
+//   3. when stopping the log, freeze it (TraceLog.FreezeLocked).
+// The execution trace and the flight recorder are independent, as in Go: either may
+// start and stop while the other runs, and each sees the same events.
 //
-// Rejected: a thread-static buffer per machine (machines outnumber processors and idle
-// ones would each hold a buffer; the processor is what a Go trace is organised by);
-// one concurrent queue (an interlocked instruction per event on a shared cache line,
-// which skews the very scheduling being traced).
+// Rejected: a field per consumer on the scheduler (two tests on every hot path when both
+// are off, against one); a list of sinks (an indirect call per event).
 //
 // Invariants:
-// - At most one recorder is Active; ExecutionTrace.Start enforces it under s_startLock.
-// - A processor's buffer is written only by the machine that owns the processor.
+// - At most one log and one flight recording are published at a time; s_startLock
+//   guards every publication.
+// - Storage a recorder names is written only through it (or a recorder it replaced).
 internal sealed class TraceRecorder
 {
     private static readonly Lock s_startLock = new();
 
+    private readonly TraceLog? _log;
+    private readonly FlightRecording? _flight;
 
-    private readonly TraceBuffer[] _processorBuffers;
-    private readonly TraceBuffer _shared;
-    private readonly Lock _sharedLock = new();
-    private TraceEvent[]? _frozen;
-    private long _dropped;
-
-    private TraceRecorder(int processors, int maxEvents)
+    private TraceRecorder(TraceLog? log, FlightRecording? flight)
     {
-        // One share per processor and one for the shared buffer, each at least 1,024 events.
-        int share = Math.Max(1024, maxEvents / (processors + 1));
-        _processorBuffers = new TraceBuffer[processors];
-        for (int i = 0; i < processors; i++)
-        {
-            _processorBuffers[i] = new TraceBuffer(share);
-        }
-
-        _shared = new TraceBuffer(share);
-        MaxEvents = maxEvents;
-        StartTimestamp = Stopwatch.GetTimestamp();
+        _log = log;
+        _flight = flight;
     }
 
     /// <summary>
-    /// The running trace, or null: the one field the hot paths test. It lives on the scheduler
+    /// The running recorder, or null: the one field the hot paths test. It lives on the scheduler
     /// (<see cref="Scheduler.Trace"/>), an object whose fields the JIT reads directly, not in a
     /// static of this class, whose first use would need a class-initialization check on every
     /// read (measured: W12 60% slower in most runs).
     /// </summary>
     public static TraceRecorder? Active => Scheduler.Instance.Trace;
 
-    /// <summary>Time zero of the trace (Stopwatch ticks).</summary>
-    public long StartTimestamp { get; }
+    /// <summary>The execution trace being recorded, or null.</summary>
+    public TraceLog? Log => _log;
 
-    /// <summary>When the trace stopped (Stopwatch ticks), or 0 while it runs.</summary>
-    public long StopTimestamp { get; private set; }
+    /// <summary>The flight recording that runs, or null.</summary>
+    public FlightRecording? Flight => _flight;
 
-    /// <summary>The cap on recorded events.</summary>
-    public int MaxEvents { get; }
-
-    /// <summary>GOMAXPROCS when the trace started.</summary>
-    public int MaxProcs { get; private set; }
-
-    /// <summary>Events that did not fit under the cap; final once stopped.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
-
-    /// <summary>Whether this recorder is the running trace.</summary>
-    public bool IsRunning => Scheduler.Instance.Trace == this;
-
-    /// <summary>Starts recording. Throws when a trace is already running.</summary>
-    public static TraceRecorder Start(int maxEvents)
+    /// <summary>Starts an execution trace of at most <paramref name="maxEvents"/> events. Throws when one is already running.</summary>
+    public static TraceLog StartLog(int maxEvents)
     {
         Scheduler scheduler = Scheduler.Instance;
         lock (s_startLock)
         {
-            if (Scheduler.Instance.Trace is not null)
+            TraceRecorder? active = scheduler.Trace;
+            if (active?._log is not null)
             {
                 throw new InvalidOperationException("An execution trace is already running: stop it before starting another.");
             }
 
-            var recorder = new TraceRecorder(scheduler.Processors.Length, maxEvents) { MaxProcs = scheduler.MaxProcs };
-            Scheduler.Instance.Trace = recorder; // volatile write: publishes the buffers to the hot paths
-            return recorder;
+            var log = new TraceLog(scheduler.Processors.Length, maxEvents, scheduler.MaxProcs);
+            PublishLocked(scheduler, log, active?._flight);
+            return log;
         }
     }
 
-    /// <summary>Stops recording if this recorder is running, and freezes its events. Idempotent; any thread.</summary>
-    public void Stop()
+    /// <summary>Stops <paramref name="log"/> if it runs, and freezes its events. Idempotent; any thread.</summary>
+    public static void StopLog(TraceLog log)
     {
+        Scheduler scheduler = Scheduler.Instance;
         lock (s_startLock)
         {
-            if (_frozen is not null)
+            TraceRecorder? active = scheduler.Trace;
+            if (active?._log == log)
             {
-                return;
+                PublishLocked(scheduler, null, active._flight);
             }
 
-            if (Scheduler.Instance.Trace == this)
-            {
-                Scheduler.Instance.Trace = null;
-            }
-
-            StopTimestamp = Stopwatch.GetTimestamp();
-            var all = new List<TraceEvent>();
-            long dropped = 0;
-            foreach (TraceBuffer buffer in _processorBuffers)
-            {
-                all.AddRange(buffer.Snapshot());
-                dropped += buffer.Dropped;
-            }
-
-            lock (_sharedLock)
-            {
-                all.AddRange(_shared.Snapshot());
-                dropped += _shared.Dropped;
-            }
-
-            // Stable by start time: per track, Chrome's format wants timestamps in order.
-            TraceEvent[] events = [.. all];
-            events.AsSpan().Sort(static (a, b) => a.Timestamp.CompareTo(b.Timestamp));
-            Interlocked.Exchange(ref _dropped, dropped);
-            Volatile.Write(ref _frozen, events); // release: pairs with the acquire in EventCount
+            log.FreezeLocked();
         }
     }
 
-    /// <summary>Events recorded: 0 until stopped.</summary>
-    public int EventCount => Volatile.Read(ref _frozen)?.Length ?? 0;
-
-    /// <summary>The recorded events in start-time order. Only after <see cref="Stop"/>.</summary>
-    public TraceEvent[] Events => _frozen ?? throw new InvalidOperationException("The trace has not stopped.");
-
-    /// <summary>Records a goroutine's step that began at <paramref name="start"/> on <paramref name="ranOn"/>; <paramref name="owned"/> is the processor the machine owns now, or null.</summary>
-    public void RecordStep(Processor ranOn, Machine machine, Goroutine g, long start, Goroutine.StepOutcome outcome, WaitReason reason, Processor? owned)
+    /// <summary>Starts the flight recording <paramref name="create"/> makes. Throws when one is already running.</summary>
+    public static FlightRecording StartFlight(Func<Scheduler, FlightRecording> create)
     {
-        // A step that began before the trace started is clipped to the start.
-        var item = new TraceEvent(TraceEventKind.Step, Math.Max(start, StartTimestamp), Stopwatch.GetTimestamp(), ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember);
-        Add(owned, item);
+        Scheduler scheduler = Scheduler.Instance;
+        lock (s_startLock)
+        {
+            TraceRecorder? active = scheduler.Trace;
+            if (active?._flight is not null)
+            {
+                throw new InvalidOperationException(
+                    "A flight recorder is already running: snapshot it (FlightRecorder.Running) or stop it before starting another.");
+            }
+
+            FlightRecording flight = create(scheduler);
+            PublishLocked(scheduler, active?._log, flight);
+            return flight;
+        }
     }
+
+    /// <summary>Stops <paramref name="flight"/> if it runs. Idempotent; any thread.</summary>
+    public static void StopFlight(FlightRecording flight)
+    {
+        Scheduler scheduler = Scheduler.Instance;
+        lock (s_startLock)
+        {
+            TraceRecorder? active = scheduler.Trace;
+            if (active?._flight == flight)
+            {
+                PublishLocked(scheduler, active._log, null);
+            }
+        }
+    }
+
+    /// <summary>Records a goroutine's step that began at <paramref name="start"/> (0: before any recording) on <paramref name="ranOn"/>; <paramref name="owned"/> is the processor the machine owns now, or null.</summary>
+    public void RecordStep(Processor ranOn, Machine machine, Goroutine g, long start, Goroutine.StepOutcome outcome, WaitReason reason, Processor? owned) =>
+        Add(owned, new TraceEvent(TraceEventKind.Step, start, Stopwatch.GetTimestamp(), ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember));
 
     /// <summary>Records that <paramref name="g"/> became runnable, readied by the goroutine running on <paramref name="machine"/> if any.</summary>
     public void RecordReady(Goroutine g, Machine? machine, Processor? processor, bool spawned)
@@ -187,23 +165,17 @@ internal sealed class TraceRecorder
             enter ? TraceEventKind.BlockingEnter : TraceEventKind.BlockingExit,
             Stopwatch.GetTimestamp(), 0, owned?.Id ?? -1, machine.Id, g.Id, keptProcessor ? 1 : 0, 0, null));
 
-    /// <summary>The elapsed time from the trace's start to <paramref name="timestamp"/>, in microseconds.</summary>
-    public double ToMicroseconds(long timestamp) =>
-        (timestamp - StartTimestamp) * 1_000_000.0 / Stopwatch.Frequency;
+    // Steps 1-2; s_startLock must be held.
+    private static void PublishLocked(Scheduler scheduler, TraceLog? log, FlightRecording? flight)
+    {
+        Debug.Assert(s_startLock.IsHeldByCurrentThread, "s_startLock must be held.");
+        scheduler.Trace = log is null && flight is null ? null : new TraceRecorder(log, flight); // volatile write: publishes the storage to the hot paths
+    }
 
-    /// <summary>Appends to <paramref name="owned"/>'s buffer (the caller owns it) or, without one, to the shared buffer under its lock.</summary>
+    /// <summary>Appends to the running log and flight recording; <paramref name="owned"/> is the processor the caller owns, or null.</summary>
     private void Add(Processor? owned, in TraceEvent item)
     {
-        TraceBuffer[] buffers = _processorBuffers;
-        if (owned is not null && (uint)owned.Id < (uint)buffers.Length)
-        {
-            buffers[owned.Id].Add(item);
-            return;
-        }
-
-        lock (_sharedLock)
-        {
-            _shared.Add(item);
-        }
+        _log?.Add(owned, item);
+        _flight?.Add(owned, item);
     }
 }
