@@ -133,6 +133,7 @@ internal sealed partial class Scheduler
             scheduler._schedTrace = SchedTraceOptions.FromGoDebug(GoDebug.FromEnvironment());
             scheduler._metrics = new RuntimeMetrics(scheduler);
             DumpOnSignal.InstallFromEnvironment();
+            FlightRecorderOnSignal.InstallFromEnvironment();
             scheduler._monitor.Start();
         }
 
