@@ -23,10 +23,16 @@ namespace Goroutines.AspNetCore;
 //                                debug=1: grouped text; debug=2: every goroutine (Go's panic shape)
 //   {prefix}/trace?seconds=N     the execution trace of the next N seconds (default 1), Chrome JSON
 //   {prefix}/sched               the scheduler trace line (GODEBUG=schedtrace), detailed=1 for scheddetail
+//   {prefix}/flightrecorder      the running flight recorder's window (FlightRecorder), Chrome JSON;
+//                                409 when none runs (Go has no such endpoint: its flight recorder
+//                                is snapshot from code; here the app starts one, and this reads it)
 //
 // Bodies are built in memory and written asynchronously: Kestrel forbids synchronous writes,
 // and a dump is a snapshot anyway. Bad query values get 400 with a message that says what is
-// accepted, and a trace asked for while another runs gets 500 with Go's wording.
+// accepted, and a trace asked for while another runs gets 500 with Go's wording. The flight
+// recorder is never started by a request: it costs memory and a little time per event for
+// as long as it runs, which is the app's decision (FlightRecorder.Start, or the environment
+// variable GOROUTINES_FLIGHT_RECORDER).
 /// <summary>Maps Go's <c>/debug/pprof</c> endpoints for goroutines into an ASP.NET Core app.</summary>
 public static class GoroutineProfileEndpoints
 {
@@ -37,7 +43,7 @@ public static class GoroutineProfileEndpoints
     private const double MaxTraceSeconds = 600;
 
     /// <summary>
-    /// Maps the goroutine profile, execution trace and scheduler trace endpoints under
+    /// Maps the goroutine profile, execution trace, scheduler trace and flight recorder endpoints under
     /// <paramref name="prefix"/>, with an index page at the prefix itself.
     /// </summary>
     /// <param name="endpoints">The app or route builder.</param>
@@ -54,6 +60,7 @@ public static class GoroutineProfileEndpoints
         group.MapGet("/goroutine", (RequestDelegate)GoroutineAsync);
         group.MapGet("/trace", (RequestDelegate)TraceAsync);
         group.MapGet("/sched", (RequestDelegate)SchedulerAsync);
+        group.MapGet("/flightrecorder", (RequestDelegate)FlightRecorderAsync);
         return group;
     }
 
@@ -71,6 +78,7 @@ public static class GoroutineProfileEndpoints
             <tr><td align="right">{count}</td><td><a href="{root}goroutine?debug=1">goroutine</a></td><td>Stacks of all current goroutines: grouped, <a href="{root}goroutine?debug=2">each one</a>, or <a href="{root}goroutine">the pprof profile</a> (<code>go tool pprof</code> reads it)</td></tr>
             <tr><td></td><td><a href="{root}trace?seconds=1">trace</a></td><td>The execution trace of the next seconds, as Chrome trace JSON (Perfetto, chrome://tracing)</td></tr>
             <tr><td></td><td><a href="{root}sched">sched</a></td><td>The scheduler's state now (<a href="{root}sched?detailed=1">in detail</a>)</td></tr>
+            <tr><td></td><td><a href="{root}flightrecorder">flightrecorder</a></td><td>The last seconds of the execution trace, kept by the running flight recorder ({(FlightRecorder.Running is null ? "none runs: start one with FlightRecorder.Start()" : "running")}), as Chrome trace JSON</td></tr>
             </table>
             </body></html>
             """, context.RequestAborted);
@@ -139,6 +147,43 @@ public static class GoroutineProfileEndpoints
             context.Response.ContentType = "application/json";
             context.Response.Headers.ContentDisposition = "attachment; filename=\"trace.json\"";
             await context.Response.Body.WriteAsync(json.GetBuffer().AsMemory(0, (int)json.Length), context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task FlightRecorderAsync(HttpContext context)
+    {
+        using var json = new MemoryStream();
+        if (!TryWriteFlightRecorder(json))
+        {
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            await PlainTextAsync(
+                context,
+                "No flight recorder is running: start one in the app with FlightRecorder.Start(), or set the environment variable GOROUTINES_FLIGHT_RECORDER to a file path before the runtime starts.\n").ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.ContentDisposition = "attachment; filename=\"flightrecorder.json\"";
+        await context.Response.Body.WriteAsync(json.GetBuffer().AsMemory(0, (int)json.Length), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Writes the running recorder's window (a copy of its rings: recording goes on); false when
+    // none runs, or the one read stopped before its snapshot.
+    private static bool TryWriteFlightRecorder(MemoryStream json)
+    {
+        if (FlightRecorder.Running is not { } recorder)
+        {
+            return false;
+        }
+
+        try
+        {
+            recorder.WriteTo(json);
+            return true;
+        }
+        catch (InvalidOperationException) when (!recorder.IsRunning)
+        {
+            return false;
         }
     }
 
