@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
+using Goroutines.Diagnostics;
 using Goroutines.Workloads.Support;
 using Goroutines.Workloads.Workloads;
 
@@ -63,7 +64,15 @@ internal static class Program
 
         try
         {
-            match.Run(WorkloadArguments.Parse(args.Skip(1).ToList()));
+            WorkloadArguments arguments = WorkloadArguments.Parse(args.Skip(1).ToList());
+            if (arguments.FlightRecorder && arguments.Runtime != RuntimeKind.Goroutines)
+            {
+                throw new ArgumentException("--flight-recorder records this runtime's execution trace: it needs --runtime goroutines");
+            }
+
+            // On for the whole run, warm-up included, as a service would keep it: the rings wrap.
+            using FlightRecorder? recorder = arguments.FlightRecorder ? FlightRecorder.Start() : null;
+            match.Run(arguments);
             return 0;
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
@@ -75,7 +84,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Goroutines.Workloads <workload> [--runtime goroutines|dotnet] [flags of the Go reference program]");
+        Console.Error.WriteLine("usage: Goroutines.Workloads <workload> [--runtime goroutines|dotnet] [--flight-recorder] [flags of the Go reference program]");
         Console.Error.WriteLine("workloads: " + string.Join(' ', s_workloads.Select(w => $"{w.Name}({w.Id})")));
         return 2;
     }

@@ -9,7 +9,8 @@ namespace Goroutines.Workloads.Support;
 /// <summary>
 /// The command line of one workload, in Go's flag syntax so that the same arguments work for
 /// the Go reference program: <c>-n 1000</c>, <c>-n=1000</c>, <c>--n 1000</c>, <c>-warmup=false</c>.
-/// Plus <c>--runtime goroutines|dotnet</c>, which picks the implementation.
+/// Plus <c>--runtime goroutines|dotnet</c>, which picks the implementation, and
+/// <c>--flight-recorder</c>, which runs the workload with a flight recorder on (this runtime only).
 /// </summary>
 internal sealed class WorkloadArguments
 {
@@ -22,6 +23,9 @@ internal sealed class WorkloadArguments
 
     /// <summary>Which implementation to run.</summary>
     public RuntimeKind Runtime { get; private set; } = RuntimeKind.Goroutines;
+
+    /// <summary>Whether to run with a flight recorder recording (default options), to measure its cost.</summary>
+    public bool FlightRecorder { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> on malformed input.</summary>
     public static WorkloadArguments Parse(IReadOnlyList<string> args)
@@ -56,6 +60,15 @@ internal sealed class WorkloadArguments
                     "goroutines" => RuntimeKind.Goroutines,
                     "dotnet" => RuntimeKind.DotNet,
                     _ => throw new ArgumentException($"--runtime must be 'goroutines' or 'dotnet', not '{value}'"),
+                };
+            }
+            else if (name == "flight-recorder")
+            {
+                parsed.FlightRecorder = value switch
+                {
+                    "true" or "1" => true,
+                    "false" or "0" => false,
+                    _ => throw new ArgumentException($"--flight-recorder takes no value, or true/false, not '{value}'"),
                 };
             }
             else
