@@ -22,11 +22,12 @@ namespace Goroutines.Scheduling;
 // - _schedTrace is replaced whole (Volatile), never mutated.
 internal sealed partial class Scheduler
 {
-    // The running execution trace, or null (Diagnostics/TraceRecorder.cs); volatile: written by
-    // Start and Stop under the recorder's start lock, read by the hot paths.
+    // The running trace recorder, or null (Diagnostics/TraceRecorder.cs): it names the execution
+    // trace and the flight recorder that run, either or both. Volatile: written, replaced whole,
+    // when either starts or stops, under the recorder's start lock; read by the hot paths.
     private volatile TraceRecorder? _trace;
 
-    /// <summary>The running execution trace, or null: the one field the hot paths test.</summary>
+    /// <summary>The running trace recorder (execution trace, flight recorder or both), or null: the one field the hot paths test.</summary>
     internal TraceRecorder? Trace
     {
         get => _trace;
