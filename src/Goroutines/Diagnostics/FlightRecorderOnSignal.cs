@@ -15,8 +15,9 @@ namespace Goroutines.Diagnostics;
 // runtime starts: its value names the file a snapshot is written to (the directory must
 // exist); "0" or nothing leaves it off. When set, the runtime starts a flight recorder
 // with the default options right away, so there is a window to write when the signal
-// comes, and SIGUSR1 writes the snapshot of whichever flight recorder runs then (the
-// app may have stopped this one and started its own). Each snapshot replaces the file
+// comes, and SIGUSR1 writes the snapshot of whichever flight recorder runs then (an app
+// that wants other options stops this one, FlightRecorder.Running, and starts its own;
+// starting a second while it runs throws, as always). Each snapshot replaces the file
 // whole: it is written next to it and moved over it, so a reader never sees half of
 // one. SIGUSR1, not SIGQUIT, because SIGQUIT is the goroutine dump's (and Go's);
 // SIGUSR1's default would end the process, which the handler cancels. Windows has no
