@@ -24,6 +24,10 @@ namespace Goroutines.Diagnostics;
 // SIGUSR1: there the variable starts the recorder only, and the HTTP endpoint or
 // FlightRecorder.WriteTo is the way.
 //
+// Unlike SIGQUIT (DumpOnSignal.cs), SIGUSR1 is not among the signals a shell that is not
+// interactive sets to ignored for its background jobs, so its inherited disposition is
+// left alone: a process started with SIGUSR1 ignored on purpose keeps it so.
+//
 // The handler runs on .NET's signal-handling thread, never on a machine, so a snapshot
 // is taken even when every processor is held by goroutines that never yield.
 //
