@@ -169,6 +169,7 @@ internal static class AsyncStackWalker
     // a yield): the walk goes through it, but the dump names the user's frames only, as it does
     // for a goroutine parked in a runtime waiter. The public API's own async methods stay.
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = TrimmedWalk)]
     private static bool IsRuntimeInternal(Type stateMachineType)
     {
         if (stateMachineType.Assembly != typeof(AsyncStackWalker).Assembly)
