@@ -245,8 +245,8 @@ internal sealed class GoroutineHost : IHostedLifecycleService, IDisposable
         string services = string.Join(", ", _running
             .Where(s => !s.Stopped.Task.IsCompleted)
             .Select(s => Volatile.Read(ref s.GoroutineId) is var id and not 0 ? $"{s.Registration.Name} (goroutine {id})" : s.Registration.Name));
-        List<GoroutineInfo> leftBehind = [.. GoroutineDump.Capture().Goroutines.Where(g => !_aliveBeforeStart.Contains(g.Id))];
-        HostingLog.LeftBehind(_logger, services, leftBehind.Count, LeftBehindReport.Format(leftBehind));
+        GoroutineDump leftBehind = GoroutineDump.Capture().Where(g => !_aliveBeforeStart.Contains(g.Id));
+        HostingLog.LeftBehind(_logger, services, leftBehind.Goroutines.Count, leftBehind.ToString());
     }
 
     /// <summary>A goroutine service while it runs.</summary>

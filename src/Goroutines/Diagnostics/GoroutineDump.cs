@@ -105,6 +105,28 @@ public sealed class GoroutineDump
         }
     }
 
+    /// <summary>
+    /// The goroutines of this snapshot for which <paramref name="predicate"/> returns true, as a
+    /// dump of their own (to write only those: the ones a host left behind, say).
+    /// </summary>
+    /// <param name="predicate">Called once per goroutine, in id order.</param>
+    /// <returns>A dump of the chosen goroutines, in id order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is null.</exception>
+    public GoroutineDump Where(Func<GoroutineInfo, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var chosen = new List<GoroutineInfo>();
+        foreach (GoroutineInfo g in Goroutines)
+        {
+            if (predicate(g))
+            {
+                chosen.Add(g);
+            }
+        }
+
+        return new GoroutineDump(chosen);
+    }
+
     /// <summary>The dump in the <see cref="GoroutineDumpFormat.Full"/> form.</summary>
     /// <returns>Go's text of every goroutine.</returns>
     public override string ToString() => AsyncFramesNote + GoroutineDumpText.Full(Goroutines);
