@@ -177,26 +177,42 @@ internal static class AsyncFrameLocator
     /// <summary>The generic type definition of a constructed generic type, else the type itself.</summary>
     private static Type Definition(Type type) => type.IsConstructedGenericType ? type.GetGenericTypeDefinition() : type;
 
-    /// <summary>Finds the kickoff method as StackTrace does and renders its name; the type's own name if none.</summary>
+    /// <summary>
+    /// The method a state machine runs (its kickoff method), found as StackTrace finds it: the
+    /// method of the declaring type whose [AsyncStateMachine] (or iterator attribute) names the
+    /// type; null when none does. Callers cache what they learn from it.
+    /// </summary>
+    /// <exception cref="Exception">Whatever reading the metadata throws (a type load failure in a sibling method's attribute, say).</exception>
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = AsyncStackWalker.TrimmedWalk)]
+    public static MethodInfo? FindKickoffMethod(Type stateMachineType)
+    {
+        Type definition = Definition(stateMachineType);
+        if (definition.DeclaringType is not Type parent)
+        {
+            return null;
+        }
+
+        const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
+            | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        foreach (MethodInfo candidate in parent.GetMethods(Declared))
+        {
+            if (candidate.GetCustomAttribute<StateMachineAttribute>(inherit: false)?.StateMachineType == definition)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Finds the kickoff method and renders its name; the type's own name if none.</summary>
     private static string ResolveMethodName(Type definition)
     {
         try
         {
-            if (definition.DeclaringType is Type parent)
-            {
-                const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
-                    | BindingFlags.Instance | BindingFlags.DeclaredOnly;
-                foreach (MethodInfo candidate in parent.GetMethods(Declared))
-                {
-                    if (candidate.GetCustomAttribute<StateMachineAttribute>(inherit: false)?.StateMachineType == definition)
-                    {
-                        return FunctionNames.Of(parent.FullName, candidate.Name);
-                    }
-                }
-            }
-
-            return FunctionNames.OfType(definition);
+            return FindKickoffMethod(definition) is { DeclaringType: { } parent } kickoff
+                ? FunctionNames.Of(parent.FullName, kickoff.Name)
+                : FunctionNames.OfType(definition);
         }
         catch (Exception)
         {

@@ -168,8 +168,6 @@ internal static class AsyncStackWalker
     // point first, say, or a public type's private helper such as the range loop's receive after
     // a yield): the walk goes through it, but the dump names the user's frames only, as it does
     // for a goroutine parked in a runtime waiter. The public API's own async methods stay.
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = TrimmedWalk)]
-    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = TrimmedWalk)]
     private static bool IsRuntimeInternal(Type stateMachineType)
     {
         if (stateMachineType.Assembly != typeof(AsyncStackWalker).Assembly)
@@ -177,21 +175,17 @@ internal static class AsyncStackWalker
             return false;
         }
 
-        if (stateMachineType.DeclaringType is not { IsVisible: true } declaring)
+        try
         {
-            return true;
+            return stateMachineType.DeclaringType is not { IsVisible: true }
+                || AsyncFrameLocator.FindKickoffMethod(stateMachineType) is not { IsPublic: true }; // a public method's own frame stays
         }
-
-        Type definition = stateMachineType.IsConstructedGenericType ? stateMachineType.GetGenericTypeDefinition() : stateMachineType;
-        foreach (MethodInfo method in declaring.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+#pragma warning disable CA1031 // a walk must go on whatever the metadata holds
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            if (method.GetCustomAttribute<StateMachineAttribute>(inherit: false)?.StateMachineType == definition)
-            {
-                return false; // a public method's own frame
-            }
+            return false;
         }
-
-        return true;
     }
 
     private static bool IsHiddenFromStackTraces(MethodBase method) =>
