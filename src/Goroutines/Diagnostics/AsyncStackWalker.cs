@@ -99,6 +99,9 @@ internal static class AsyncStackWalker
         frames.Reverse(first, frames.Count - first);
     }
 
+    /// <summary>The state machine type a task runs, when it is an async method's box (a goroutine's root task); else null.</summary>
+    public static Type? StateMachineTypeOf(Task task) => BoxOf(task.GetType())?.StateMachine.FieldType;
+
     /// <summary>The frame of a goroutine that has not started: its entry function.</summary>
     public static GoroutineFrame DescribeEntry(Delegate entry) =>
         new(AsyncFrameLocator.GetMethodName(entry.Method), File: null, Line: 0);

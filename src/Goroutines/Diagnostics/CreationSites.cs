@@ -74,7 +74,7 @@ internal static class CreationSites
     private static (MethodBase Body, string Name)? BodyOf(Goroutine g)
     {
         MethodBase? body = g.Entry?.Method;
-        if (body is null && g.RootTask is { } root && StateMachineOf(root.GetType()) is Type stateMachine)
+        if (body is null && g.RootTask is { } root && AsyncStackWalker.StateMachineTypeOf(root) is Type stateMachine)
         {
             body = stateMachine.GetMethod(nameof(IAsyncStateMachine.MoveNext), BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance);
         }
@@ -96,12 +96,6 @@ internal static class CreationSites
 
         return body is null ? null : (body, FunctionNames.Of(body));
     }
-
-    // The state machine a box runs: AsyncStateMachineBox<..., TStateMachine>'s last type argument.
-    private static Type? StateMachineOf(Type box) =>
-        box.IsGenericType && box.GetGenericArguments() is { Length: > 0 } arguments && typeof(IAsyncStateMachine).IsAssignableFrom(arguments[^1])
-            ? arguments[^1]
-            : null;
 
     private static bool IsCompilerNamed(MethodBase body) =>
         body.Name.StartsWith('<') || (body.DeclaringType?.Name.StartsWith('<') ?? false);
