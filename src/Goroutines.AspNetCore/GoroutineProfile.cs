@@ -24,8 +24,9 @@ namespace Goroutines.AspNetCore;
 // location is a frame (function, file, line); functions and locations are interned, so 10,000
 // goroutines at one await cost one location. Samples also differ by state, carried as a
 // "state" label (pprof's -tagfocus), since Go's users ask where goroutines wait as much as
-// what they run. A goroutine whose stack cannot be read (running on another thread) gets one
-// pseudo-frame named after its state, so that it is still counted. There are no addresses:
+// what they run (the state without its minutes, so a wait's age never splits a sample). A
+// goroutine whose stack cannot be read (running on another thread) gets one pseudo-frame
+// named after its state, so that it is still counted. There are no addresses:
 // the one mapping says the profile has functions, files and lines already.
 //
 // Invariants: string_table[0] is ""; every id is nonzero and every referenced id exists.
@@ -80,7 +81,7 @@ public static class GoroutineProfile
             sample.Value.Add(group.Count());
             if (first.Frames.Count == 0)
             {
-                sample.LocationId.Add(builder.Location(new GoroutineFrame($"[{first.StateText}]", File: null, Line: 0)));
+                sample.LocationId.Add(builder.Location(new GoroutineFrame($"[{first.StateTextWithoutDuration}]", File: null, Line: 0)));
             }
 
             foreach (GoroutineFrame frame in first.Frames)
@@ -88,7 +89,7 @@ public static class GoroutineProfile
                 sample.LocationId.Add(builder.Location(frame));
             }
 
-            sample.Label.Add(new Label { Key = stateKey, Str = builder.String(first.StateText) });
+            sample.Label.Add(new Label { Key = stateKey, Str = builder.String(first.StateTextWithoutDuration) });
             profile.Sample.Add(sample);
         }
 
@@ -98,7 +99,7 @@ public static class GoroutineProfile
 
     // Goroutines share a sample when their state and frames are the same.
     private static string StackKey(GoroutineInfo goroutine) =>
-        goroutine.StateText + "\n" + string.Join("\n", goroutine.Frames.Select(static frame => $"{frame.Function}\t{frame.File}\t{frame.Line}"));
+        goroutine.StateTextWithoutDuration + "\n" + string.Join("\n", goroutine.Frames.Select(static frame => $"{frame.Function}\t{frame.File}\t{frame.Line}"));
 
     /// <summary>Interns strings, functions and locations, giving out their indices and ids.</summary>
     private sealed class ProfileBuilder

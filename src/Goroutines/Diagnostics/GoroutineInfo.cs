@@ -70,8 +70,11 @@ public sealed class GoroutineInfo
         }
     }
 
-    /// <summary><see cref="StateText"/> without the minutes: what grouped dumps group by.</summary>
-    internal string StateTextWithoutDuration
+    /// <summary>
+    /// <see cref="StateText"/> without the minutes: what grouped dumps and goroutine profiles group
+    /// by, so that goroutines parked at one place for different times count together.
+    /// </summary>
+    public string StateTextWithoutDuration
     {
         get
         {
