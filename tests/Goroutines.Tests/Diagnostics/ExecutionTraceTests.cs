@@ -14,6 +14,8 @@ using Goroutines.Tests.TestSupport;
 
 using Xunit;
 
+using static Goroutines.Tests.TestSupport.ChromeTrace;
+
 namespace Goroutines.Tests.Diagnostics;
 
 public sealed class ExecutionTraceTests : RuntimeTest
@@ -160,44 +162,5 @@ public sealed class ExecutionTraceTests : RuntimeTest
         Assert.Throws<ArgumentOutOfRangeException>(() => ExecutionTrace.Start(0));
     }
 
-    /// <summary>Two goroutines pass a value back and forth <paramref name="rounds"/> times; returns their ids.</summary>
-    private static async Task<(long Pinger, long Ponger)> PingPongAsync(int rounds)
-    {
-        var ping = new Chan<int>();
-        var pong = new Chan<int>();
-        Task<long> ponger = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                await pong.SendAsync(await ping.ReceiveAsync() + 1);
-            }
-
-            return Go.CurrentGoroutineId;
-        });
-        Task<long> pinger = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                await ping.SendAsync(i);
-                Assert.Equal(i + 1, await pong.ReceiveAsync());
-            }
-
-            return Go.CurrentGoroutineId;
-        });
-
-        return (await pinger.Within(what: "the pinger"), await ponger.Within(what: "the ponger"));
-    }
-
-    private static JsonDocument Write(ExecutionTrace trace)
-    {
-        using var stream = new MemoryStream();
-        trace.WriteTo(stream);
-        return JsonDocument.Parse(stream.ToArray());
-    }
-
-    private static string? Phase(JsonElement e) => e.GetProperty("ph").GetString();
-
-    private static int Pid(JsonElement e) => e.GetProperty("pid").GetInt32();
-
-    private static int Tid(JsonElement e) => e.TryGetProperty("tid", out JsonElement tid) ? tid.GetInt32() : 0;
+    private static JsonDocument Write(ExecutionTrace trace) => ChromeTrace.Parse(trace.WriteTo);
 }

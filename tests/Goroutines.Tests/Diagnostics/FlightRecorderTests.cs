@@ -15,6 +15,8 @@ using Goroutines.Tests.TestSupport;
 
 using Xunit;
 
+using static Goroutines.Tests.TestSupport.ChromeTrace;
+
 namespace Goroutines.Tests.Diagnostics;
 
 public sealed class FlightRecorderTests : RuntimeTest
@@ -266,34 +268,6 @@ public sealed class FlightRecorderTests : RuntimeTest
     private static void AwaitExit(long id, string what) =>
         Assert.True(Poll.Until(() => GoroutineDump.Capture().Goroutines.All(g => g.Id != id), TestTimeouts.Default), $"{what} did not exit.");
 
-    /// <summary>Two goroutines pass a value back and forth <paramref name="rounds"/> times; returns their ids.</summary>
-    private static async Task<(long Pinger, long Ponger)> PingPongAsync(int rounds)
-    {
-        var ping = new Chan<int>();
-        var pong = new Chan<int>();
-        Task<long> ponger = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                await pong.SendAsync(await ping.ReceiveAsync() + 1);
-            }
-
-            return Go.CurrentGoroutineId;
-        });
-        Task<long> pinger = GoTest.Start(async () =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                await ping.SendAsync(i);
-                Assert.Equal(i + 1, await pong.ReceiveAsync());
-            }
-
-            return Go.CurrentGoroutineId;
-        });
-
-        return (await pinger.Within(what: "the pinger"), await ponger.Within(what: "the ponger"));
-    }
-
     /// <summary>Every track an event lands on is named, and its timestamps never go back nor below 0.</summary>
     private static void AssertTracksNamedAndMonotone(List<JsonElement> events)
     {
@@ -311,20 +285,9 @@ public sealed class FlightRecorderTests : RuntimeTest
         }
     }
 
-    private static JsonDocument Write(FlightRecorder recorder)
-    {
-        using var stream = new MemoryStream();
-        recorder.WriteTo(stream);
-        return JsonDocument.Parse(stream.ToArray());
-    }
+    private static JsonDocument Write(FlightRecorder recorder) => ChromeTrace.Parse(recorder.WriteTo);
 
     private static List<JsonElement> Events(JsonDocument json) => [.. json.RootElement.GetProperty("traceEvents").EnumerateArray()];
 
     private static long Goroutine(JsonElement e) => e.GetProperty("args").GetProperty("goroutine").GetInt64();
-
-    private static string? Phase(JsonElement e) => e.GetProperty("ph").GetString();
-
-    private static int Pid(JsonElement e) => e.GetProperty("pid").GetInt32();
-
-    private static int Tid(JsonElement e) => e.TryGetProperty("tid", out JsonElement tid) ? tid.GetInt32() : 0;
 }
