@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -42,8 +43,29 @@ internal abstract class ChannelCore
     // The error a ChannelWriter adapter completed the channel with, if any: it faults Drained.
     private Exception? _closeError;
 
-    /// <summary>Initializes the common part of a channel.</summary>
-    protected ChannelCore(int capacity) => Capacity = capacity;
+    /// <summary>Initializes the common part of a channel; one made inside a bubble belongs to it.</summary>
+    protected ChannelCore(int capacity)
+    {
+        Capacity = capacity;
+        OwnerBubble = Bubble.Current;
+    }
+
+    /// <summary>The bubble the channel was made in, or null: only that bubble's goroutines may send or receive on it.</summary>
+    public Bubble? OwnerBubble { get; }
+
+    /// <summary>Fails when the caller may not use this channel: it belongs to a bubble the caller is not in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CheckBubbleAccess() => OwnerBubble?.CheckChannelAccess();
+
+    /// <summary>Tells the caller's bubble, if any, what the park it is about to make waits on (Bubble.NoteWaitOn).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NoteParking()
+    {
+        if (Bubble.AnyLive)
+        {
+            Bubble.NoteWaitOn(OwnerBubble);
+        }
+    }
 
     /// <summary>A process-unique id, assigned on first use; select takes locks in ascending id order.</summary>
     public long Id

@@ -75,6 +75,7 @@ internal sealed class ChannelCore<T> : ChannelCore
     /// <summary>Sends <paramref name="value"/>, blocking the thread until it is taken.</summary>
     public void Send(T value)
     {
+        Bubble.ThrowIfBlockingInBubble();
         if (!TrySendOrPark(value, out ChannelWaiter<T>? parked))
         {
             parked!.BlockForSend();
@@ -84,6 +85,7 @@ internal sealed class ChannelCore<T> : ChannelCore
     /// <summary>Sends if that needs no waiting (Go: select with a default case).</summary>
     public bool TrySend(T value)
     {
+        CheckBubbleAccess();
         if (!_closed && IsFullForSend)
         {
             return false;
@@ -104,6 +106,7 @@ internal sealed class ChannelCore<T> : ChannelCore
 
     private bool TrySendOrPark(T value, out ChannelWaiter<T>? parked)
     {
+        CheckBubbleAccess();
         Lock.Enter();
         AssertInvariants();
         ThrowIfClosedLocked();
@@ -123,6 +126,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         waiter.Value = value;
         _senders.Enqueue(waiter);
         Lock.Exit();
+        NoteParking();
         parked = waiter;
         return false;
     }
@@ -192,6 +196,7 @@ internal sealed class ChannelCore<T> : ChannelCore
     /// <summary>Receives, blocking the thread until a value or a close arrives.</summary>
     public (T Value, bool Ok) Receive()
     {
+        Bubble.ThrowIfBlockingInBubble();
         return TryReceiveOrPark(out T value, out bool ok, out ChannelWaiter<T>? parked)
             ? (value, ok)
             : parked!.BlockForReceive();
@@ -203,6 +208,7 @@ internal sealed class ChannelCore<T> : ChannelCore
     /// </summary>
     public bool TryReceive(out T value, out bool ok)
     {
+        CheckBubbleAccess();
         if (IsEmptyForReceive)
         {
             // Closed is read after emptiness: a channel seen empty and then closed was closed
@@ -235,6 +241,7 @@ internal sealed class ChannelCore<T> : ChannelCore
     /// <summary>Receives at once, or parks a waiter (returned in <paramref name="parked"/>) to be awaited.</summary>
     public bool TryReceiveOrPark(out T value, out bool ok, out ChannelWaiter<T>? parked)
     {
+        CheckBubbleAccess();
         Lock.Enter();
         AssertInvariants();
         CaseOutcome outcome = ReceiveLocked(out value, out ChannelWaiter<T>? sender);
@@ -251,6 +258,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         ChannelWaiter<T> waiter = ChannelWaiter<T>.Rent();
         _receivers.Enqueue(waiter);
         Lock.Exit();
+        NoteParking();
         WakeWritabilityWatchers();
         ok = false;
         parked = waiter;

@@ -28,5 +28,9 @@ internal static class NilChannel
     }
 
     /// <summary>Blocks the calling thread forever (the synchronous forms).</summary>
-    public static void BlockForever() => SignalWaiter.Rent().BlockUntilReady();
+    public static void BlockForever()
+    {
+        Bubble.ThrowIfBlockingInBubble();
+        SignalWaiter.Rent().BlockUntilReady();
+    }
 }

@@ -102,7 +102,7 @@ public sealed class Select
     public Select()
     {
         _waiter = new SelectWaiter(this);
-        _random = (uint)Random.Shared.Next() | 1;
+        _random = Bubble.Current?.SelectSeed() ?? ((uint)Random.Shared.Next() | 1); // an explored bubble's chooser seeds it
     }
 
     /// <summary>The index of the case the last round chose, or -1 before the first round.</summary>
@@ -216,6 +216,7 @@ public sealed class Select
     /// <inheritdoc cref="WaitAsync()" path="/exception"/>
     public int Wait()
     {
+        Bubble.ThrowIfBlockingInBubble();
         EnterRound();
         if (PollOrPark(out int chosen, out WaitReason foreverReason))
         {
@@ -263,6 +264,7 @@ public sealed class Select
 
     private Select AddCase<T>(ChannelCore<T>? channel, bool isSend, T value)
     {
+        channel?.CheckBubbleAccess();
         ClaimForBuilding();
         int i = ReserveCase();
         if (_waiters[i] is not SelectCaseWaiter<T> waiter)
@@ -357,6 +359,14 @@ public sealed class Select
         }
 
         UnlockAll(live);
+        if (Bubble.AnyLive)
+        {
+            for (int p = 0; p < live; p++)
+            {
+                _channels[_lockOrder[p]]!.NoteParking(); // durable only if every case is on the bubble's channels
+            }
+        }
+
         for (int p = 0; p < live; p++)
         {
             int i = _lockOrder[p];

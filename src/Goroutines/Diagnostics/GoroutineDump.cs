@@ -38,6 +38,9 @@ public sealed class GoroutineDump
 {
     private GoroutineDump(IReadOnlyList<GoroutineInfo> goroutines) => Goroutines = goroutines;
 
+    /// <summary>A dump of goroutines already described (a bubble's, say).</summary>
+    internal static GoroutineDump Of(IReadOnlyList<GoroutineInfo> goroutines) => new(goroutines);
+
     /// <summary>The goroutines, by id.</summary>
     public IReadOnlyList<GoroutineInfo> Goroutines { get; }
 

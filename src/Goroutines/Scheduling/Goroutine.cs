@@ -216,6 +216,12 @@ internal sealed class Goroutine : SynchronizationContext
         _scheduled = Scheduled; // it is about to be queued by its spawner
     }
 
+    /// <summary>Whether the goroutine belongs to a bubble (see Bubble.cs). Any thread, once it was queued.</summary>
+    public bool InBubble => Has(Flags.InBubble);
+
+    /// <summary>Marks the goroutine a member of a bubble. The spawning thread, before it is queued.</summary>
+    public void MarkInBubble() => Set(Flags.InBubble, true);
+
     /// <summary>Whether the goroutine has exited. Any thread; racy.</summary>
     public bool HasExited => Volatile.Read(ref _scheduled) == Exited;
 
@@ -226,10 +232,15 @@ internal sealed class Goroutine : SynchronizationContext
     /// <remarks>Go: goready.</remarks>
     public void Enqueue(object item)
     {
+        if (Has(Flags.InBubble))
+        {
+            Bubble.MemberOf(this)!.Bubble.NoteWorkArriving();
+        }
+
         if (Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             _next = item;
-            Scheduler.Instance.Ready(this);
+            MakeReady();
             return;
         }
 
@@ -237,11 +248,25 @@ internal sealed class Goroutine : SynchronizationContext
         posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
         if (Volatile.Read(ref _scheduled) == Parked && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
-            Scheduler.Instance.Ready(this);
+            MakeReady();
         }
         else if (Volatile.Read(ref _scheduled) == Exited)
         {
             RunLeftoversAsOrphans();
+        }
+    }
+
+    // The winner of scheduled 0 -> 1 queues the goroutine: its bubble decides for a member of one.
+    private void MakeReady()
+    {
+        if (Has(Flags.InBubble))
+        {
+            BubbleMember member = Bubble.MemberOf(this)!;
+            member.Bubble.Ready(member);
+        }
+        else
+        {
+            Scheduler.Instance.Ready(this);
         }
     }
 
@@ -530,9 +555,12 @@ internal sealed class Goroutine : SynchronizationContext
         WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
         WaitSinceSeconds = (int)(Environment.TickCount64 / 1000);
         _parkReason = WaitReason.None;
+        BubbleMember? member = Has(Flags.InBubble) ? Bubble.MemberOf(this) : null;
+        member?.Bubble.NotePark(member, WaitReason); // before the flag drops: no ready is counted before its park
         Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
         if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
+            member?.Bubble.NoteParkUndone(member);
             Status = GoroutineStatus.Runnable;
             WaitReason = WaitReason.None;
             return StepOutcome.MoreWork;
@@ -571,8 +599,28 @@ internal sealed class Goroutine : SynchronizationContext
         RunLeftoversAsOrphans();
     }
 
+    /// <summary>
+    /// Ends the goroutine without running it again: its pending work, and any that reaches it
+    /// later, is dropped (an explored bubble's goroutine that never gets its turn). The holder of
+    /// the scheduled flag, with no machine running it.
+    /// </summary>
+    public void Abandon()
+    {
+        Set(Flags.Abandoned, true);
+        _next = null;
+        Set(Flags.YieldRequested, false);
+        _posted?.Clear();
+        Exit();
+    }
+
     private void RunLeftoversAsOrphans()
     {
+        if (Has(Flags.Abandoned))
+        {
+            _posted?.Clear();
+            return;
+        }
+
         if (_posted is { } posted)
         {
             while (posted.TryDequeue(out object? orphan))
@@ -635,6 +683,12 @@ internal sealed class Goroutine : SynchronizationContext
 
         // It ended by Go.Goexit: no panic, and a main goroutine's program goes on.
         Goexited = 32,
+
+        // It belongs to a bubble (Bubble.MemberOf finds its record); set before it is first queued.
+        InBubble = 64,
+
+        // Ended without running again (Abandon): work that reaches it later is dropped, not run as orphans.
+        Abandoned = 128,
 
     }
 }

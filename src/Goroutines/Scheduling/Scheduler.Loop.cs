@@ -316,10 +316,20 @@ internal sealed partial class Scheduler
         object? selfPost = machine.SelfPost;
         machine.SelfPost = null;
         Goroutine.StepOutcome outcome = g.FinishStep(selfPost);
+        BubbleMember? member = g.InBubble ? Bubble.MemberOf(g) : null;
         if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
         {
-            // Outside the owner section: the handler is user code, and may block.
-            ReportPanic(g, panic);
+            // Outside the owner section: the handler is user code, and may block. A bubble's
+            // goroutine fails its bubble instead: the test that runs it reports the exception.
+            if (member is not null)
+            {
+                member.Bubble.NotePanic(panic);
+            }
+            else
+            {
+                ReportPanic(g, panic);
+            }
+
             if (machine.SelfPost is { } late)
             {
                 // The handler posted to the goroutine it reports on: that is work for its exit
@@ -342,10 +352,17 @@ internal sealed partial class Scheduler
         Processor? current = owned ? machine.Processor : null; // a blocking region may have moved us to another processor
         _trace?.RecordStep(processor, machine, g, traceStepStart, outcome, parkReason, current);
 
+        if (member is { Bubble.IsExplored: true } && outcome is Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.MoreWork)
+        {
+            member.Bubble.AfterStep(member, outcome); // its bubble queues it when its turn comes
+            return;
+        }
+
         switch (outcome)
         {
             case Goroutine.StepOutcome.Exited:
                 ExitGoroutine(current, g);
+                member?.Bubble.NoteExit(member);
                 break;
             case Goroutine.StepOutcome.Yielded:
                 // A preempted goroutine goes to the global queue's tail, as Go's gopreempt_m:
@@ -401,6 +418,8 @@ internal sealed partial class Scheduler
 
                 break;
         }
+
+        member?.Bubble.AfterStep(member, outcome);
     }
 
     private void CountPreemption(Processor? processor)
@@ -429,6 +448,25 @@ internal sealed partial class Scheduler
         {
             processor.Exited++;
         }
+    }
+
+    /// <summary>
+    /// Ends a goroutine that will never run again without running it: one an explored bubble held
+    /// runnable when its run failed (Bubble.cs). Whoever holds its scheduled flag, with no machine running it.
+    /// </summary>
+    internal void Abandon(Goroutine g)
+    {
+        if (g.RegistrySlot >= 0)
+        {
+            GoroutineListOf(g).Remove(g);
+            Interlocked.Increment(ref _exitedOffProcessor);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _spawnedOffProcessor); // never started: as if never spawned, for the counts
+        }
+
+        g.Abandon();
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ namespace Goroutines.Scheduling;
 // for now, which such a provider runs inside Change (as Microsoft's FakeTimeProvider does)
 // or at once.
 //
+// A bubble's timers (Bubble.cs) live in the bubble's own heap, on its own clock: nothing
+// here runs or watches that heap; the bubble fires it when its time jumps.
+//
 // Invariants:
 // - A timer is in at most one heap, its home (RuntimeTimer.Heap).
 // - _watchedUntil is at or before the moment the system monitor will next look at the
@@ -88,38 +91,45 @@ internal sealed partial class Scheduler
     public long Now() => _systemClock ? Stopwatch.GetTimestamp() : _clock.GetTimestamp();
 
     /// <summary>The deadline <paramref name="delay"/> from now in clock units (now for a non-positive delay), saturating.</summary>
-    public long DeadlineAfter(TimeSpan delay)
+    public long DeadlineAfter(TimeSpan delay) => DeadlineAfter(delay, bubble: null);
+
+    /// <summary>
+    /// The deadline <paramref name="delay"/> from now on <paramref name="bubble"/>'s clock, or the
+    /// runtime's for null, in that clock's units (now for a non-positive delay), saturating.
+    /// </summary>
+    public long DeadlineAfter(TimeSpan delay, Bubble? bubble)
     {
-        long now = Now();
-        long ticks = ToClockTicks(delay);
+        long now = bubble?.NowTimestamp ?? Now();
+        long ticks = ToClockTicks(delay, bubble);
         return ticks > long.MaxValue - now ? long.MaxValue : now + ticks;
     }
 
-    /// <summary>A duration in clock units; 0 for a non-positive one, saturating.</summary>
-    public long ToClockTicks(TimeSpan duration)
+    /// <summary>A duration in the units of <paramref name="bubble"/>'s clock, or the runtime's for null; 0 for a non-positive one, saturating.</summary>
+    public long ToClockTicks(TimeSpan duration, Bubble? bubble = null)
     {
         if (duration <= TimeSpan.Zero)
         {
             return 0;
         }
 
-        Int128 ticks = (Int128)duration.Ticks * _clock.TimestampFrequency / TimeSpan.TicksPerSecond;
+        long frequency = bubble?.Clock.TimestampFrequency ?? _clock.TimestampFrequency;
+        Int128 ticks = (Int128)duration.Ticks * frequency / TimeSpan.TicksPerSecond;
         return ticks > long.MaxValue ? long.MaxValue : Math.Max((long)ticks, 1);
     }
 
     /// <summary>
     /// Queues <paramref name="timer"/> (or moves it, if queued) for <paramref name="when"/>, in its
-    /// home heap. Any thread.
+    /// home heap: on its first schedule, <paramref name="bubble"/>'s, else the caller's processor's. Any thread.
     /// </summary>
     /// <returns>
     /// Whether it became the earliest deadline the watcher does not wait for: then call
     /// <see cref="WakeTimerWatcher"/>, holding no lock a timer's firing takes.
     /// </returns>
     /// <remarks>Go: timer.modify and timers.addHeap.</remarks>
-    public bool ScheduleTimer(RuntimeTimer timer, long when, long period, uint sequence)
+    public bool ScheduleTimer(RuntimeTimer timer, long when, long period, uint sequence, Bubble? bubble)
     {
-        TimerHeap heap = timer.Heap ??= HomeHeapOfCaller();
-        return heap.Schedule(timer, when, period, sequence) && when < WatchedUntil();
+        TimerHeap heap = timer.Heap ??= HomeHeapOfCaller(bubble);
+        return heap.Schedule(timer, when, period, sequence) && heap.Bubble is null && when < WatchedUntil();
     }
 
     // The deadline the watcher (the monitor, or another provider's timer) will look at the heaps by.
@@ -127,12 +137,12 @@ internal sealed partial class Scheduler
 
     /// <summary>
     /// Queues the wake-up of a goroutine that sleeps on <paramref name="waiter"/> until
-    /// <paramref name="when"/>, in the caller's processor's heap. Any thread.
+    /// <paramref name="when"/>, in <paramref name="bubble"/>'s heap, else the caller's processor's. Any thread.
     /// </summary>
     /// <remarks>Go: resetForSleep.</remarks>
-    public void ScheduleWakeUp(Waiter waiter, long when)
+    public void ScheduleWakeUp(Waiter waiter, long when, Bubble? bubble)
     {
-        if (HomeHeapOfCaller().ScheduleWakeUp(waiter, when) && when < WatchedUntil())
+        if (HomeHeapOfCaller(bubble).ScheduleWakeUp(waiter, when) && bubble is null && when < WatchedUntil())
         {
             WakeTimerWatcher(when);
         }
@@ -338,8 +348,14 @@ internal sealed partial class Scheduler
         _monitor.WakeUp();
     }
 
-    private TimerHeap HomeHeapOfCaller()
+    // The heap a timer scheduled by the caller lives in: its bubble's, else its processor's.
+    private TimerHeap HomeHeapOfCaller(Bubble? bubble)
     {
+        if (bubble is not null)
+        {
+            return bubble.Timers;
+        }
+
         if (Machine.Current?.Processor is { } processor)
         {
             return processor.Timers;

@@ -3,6 +3,7 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using System.Threading.Tasks;
 
 using Goroutines.Diagnostics;
 using Goroutines.Internal;
@@ -187,9 +188,15 @@ internal sealed partial class Scheduler
     public void SpawnIn(ExecutionContext? captured, Delegate entry, string member, string file, int line) =>
         Spawn(captured, entry, member, file, line, exitSignal: null, parentId: -1);
 
-    // The entry runs in executionContext, as Task.Run's delegate runs in its caller's.
-    private long Spawn(ExecutionContext? executionContext, object entry, string? member, string? file, int line, MainExit? exitSignal, long parentId)
+    /// <summary>Spawns the first goroutine of <paramref name="bubble"/>, running <paramref name="body"/>.</summary>
+    public void SpawnInBubble(Bubble bubble, Func<Task> body, string member, string file, int line) =>
+        Spawn(ExecutionContext.Capture(), body, member, file, line, exitSignal: null, parentId: -1, bubble);
+
+    // The entry runs in executionContext, as Task.Run's delegate runs in its caller's. A goroutine
+    // spawned inside a bubble (or as its first, rootOf) joins it.
+    private long Spawn(ExecutionContext? executionContext, object entry, string? member, string? file, int line, MainExit? exitSignal, long parentId, Bubble? rootOf = null)
     {
+        Bubble? bubble = rootOf ?? Bubble.Current;
         Machine? machine = Machine.Current;
         if (parentId < 0)
         {
@@ -212,6 +219,21 @@ internal sealed partial class Scheduler
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal, executionContext);
         _trace?.RecordReady(g, machine, processor, spawned: true);
+        if (bubble is not null)
+        {
+            if (processor is not null)
+            {
+                machine!.LeaveRuntime(entered);
+            }
+
+            if (!bubble.Adopt(g, isRoot: rootOf is not null))
+            {
+                Ready(g);
+            }
+
+            return id;
+        }
+
         QueueRunnable(g, machine, processor, entered);
         return id;
     }

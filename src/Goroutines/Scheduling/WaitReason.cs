@@ -58,6 +58,9 @@ internal enum WaitReason : byte
 
     /// <summary>Parked by the runtime's own park primitive for a reason not listed here.</summary>
     Parked,
+
+    /// <summary>In a bubble's Wait, until every other goroutine of the bubble is durably blocked.</summary>
+    SyncTestWait,
 }
 
 /// <summary>Go's spelling of each <see cref="WaitReason"/>, as goroutine dumps print it, and its class.</summary>
@@ -92,6 +95,7 @@ internal static class WaitReasonExtensions
         WaitReason.SyncSemaphoreAcquire => "semacquire",
         WaitReason.IOWait => "IO wait",
         WaitReason.Parked => "park",
+        WaitReason.SyncTestWait => "synctest.Wait",
         _ => reason.ToString(),
     };
 }

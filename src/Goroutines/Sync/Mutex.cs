@@ -108,6 +108,7 @@ public sealed class Mutex : ILocker
     {
         if (Interlocked.CompareExchange(ref _state, Locked, 0) != 0)
         {
+            Bubble.ThrowIfBlockingInBubble();
             ValueTask slow = LockSlow(blocking: true);
             if (!slow.IsCompleted)
             {
@@ -247,7 +248,7 @@ public sealed class Mutex : ILocker
             bool requeue = waitStart != 0;
             if (waitStart == 0)
             {
-                waitStart = Stopwatch.GetTimestamp();
+                waitStart = Bubble.Timestamp(); // a bubble's own clock: wall time would steer an explored schedule
             }
 
             if (blocking)
@@ -259,7 +260,7 @@ public sealed class Mutex : ILocker
                 await RuntimeSemaphore.Ensure(ref _semaphore).AcquireAsync(WaitReason.SyncMutexLock, first: requeue).ConfigureAwait(true);
             }
 
-            starving = starving || Stopwatch.GetTimestamp() - waitStart > s_starvationThreshold;
+            starving = starving || Bubble.Timestamp() - waitStart > s_starvationThreshold;
             old = Volatile.Read(ref _state);
             if ((old & Starving) != 0)
             {

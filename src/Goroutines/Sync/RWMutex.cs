@@ -108,6 +108,7 @@ public sealed class RWMutex : ILocker
     /// <returns>A scope whose disposal releases the read lock.</returns>
     public RWMutexScope RLock()
     {
+        Bubble.ThrowIfBlockingInBubble();
         if (Interlocked.Increment(ref _readerCount) < 0)
         {
             RuntimeSemaphore.Ensure(ref _readerSemaphore).Acquire();
@@ -186,6 +187,7 @@ public sealed class RWMutex : ILocker
     /// <returns>A scope whose disposal releases the write lock.</returns>
     public RWMutexScope Lock()
     {
+        Bubble.ThrowIfBlockingInBubble();
         _writers.Lock();
         if (AnnounceWriter())
         {

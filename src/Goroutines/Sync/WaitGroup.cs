@@ -154,6 +154,7 @@ public sealed class WaitGroup
     /// </summary>
     public void Wait()
     {
+        Bubble.ThrowIfBlockingInBubble();
         if (TryCountWaiter())
         {
             RuntimeSemaphore.Ensure(ref _semaphore).Acquire();

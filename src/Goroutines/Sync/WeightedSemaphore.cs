@@ -99,7 +99,11 @@ public sealed class WeightedSemaphore
     /// </summary>
     /// <inheritdoc cref="AcquireAsync(long)" path="/param"/>
     /// <inheritdoc cref="AcquireAsync(long)" path="/exception"/>
-    public void Acquire(long weight) => TryAcquireOrQueue(weight)?.Block();
+    public void Acquire(long weight)
+    {
+        Bubble.ThrowIfBlockingInBubble();
+        TryAcquireOrQueue(weight)?.Block();
+    }
 
     /// <summary>
     /// Acquires <paramref name="weight"/> as <see cref="AcquireAsync(long)"/> does, unless
@@ -177,6 +181,7 @@ public sealed class WeightedSemaphore
     /// <inheritdoc cref="AcquireAsync(Context, long)" path="/exception"/>
     public void Acquire(Context context, long weight)
     {
+        Bubble.ThrowIfBlockingInBubble();
         ArgumentNullException.ThrowIfNull(context);
         ArgumentOutOfRangeException.ThrowIfNegative(weight);
         ReceiveOnlyChan<ValueTuple> done = context.Done;

@@ -21,7 +21,7 @@ internal sealed class ChannelTimer : StoppableTimer
     /// <inheritdoc/>
     protected override void Deliver(long lateness)
     {
-        TimeProvider clock = Scheduler.Instance.Clock;
+        TimeProvider clock = Heap?.Bubble?.Clock ?? Scheduler.Instance.Clock;
         Channel.TrySend(clock.GetUtcNow() - clock.GetElapsedTime(0, lateness));
     }
 

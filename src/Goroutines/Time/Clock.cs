@@ -23,7 +23,9 @@ public static class Clock
 {
     /// <summary>
     /// The clock every timer of the runtime runs on; <see cref="TimeProvider.System"/> unless
-    /// replaced. Timers already queued keep their remaining time when it changes.
+    /// replaced. Timers already queued keep their remaining time when it changes. Inside a bubble
+    /// (<see cref="Testing.SyncTest"/>) it is the bubble's fake clock, which starts at midnight UTC
+    /// on 1 January 2000 and moves only when every goroutine of the bubble is durably blocked.
     /// </summary>
     /// <remarks>
     /// Replace it while nothing else schedules timers (at start-up, or in a test before its
@@ -32,12 +34,18 @@ public static class Clock
     /// provider's timers do; a fake clock's advance fires every timer it passes before it returns.
     /// </remarks>
     /// <exception cref="ArgumentNullException">The value is null.</exception>
+    /// <exception cref="InvalidOperationException">Set inside a bubble.</exception>
     public static TimeProvider Provider
     {
-        get => Scheduler.Instance.Clock;
+        get => Bubble.Current?.Clock ?? Scheduler.Instance.Clock;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
+            if (Bubble.Current is not null)
+            {
+                throw new InvalidOperationException("Clock.Provider cannot be replaced inside a bubble: the bubble's clock is its own. Set it outside, before the bubble starts.");
+            }
+
             Scheduler.Instance.SetClock(value);
         }
     }
@@ -114,8 +122,10 @@ public static class Clock
     /// in a blocking region, so its processor is handed on. Prefer <see cref="SleepAsync(TimeSpan)"/> in goroutines.
     /// </summary>
     /// <param name="duration">How long to sleep; zero or negative returns at once.</param>
+    /// <exception cref="NotSupportedException">Called inside a bubble, which cannot see a blocked thread: use <see cref="SleepAsync(TimeSpan)"/>.</exception>
     public static void Sleep(TimeSpan duration)
     {
+        Bubble.ThrowIfBlockingInBubble();
         if (duration > TimeSpan.Zero)
         {
             WaiterWokenAfter(duration).Block();
@@ -177,7 +187,8 @@ public static class Clock
     {
         SignalWaiter waiter = SignalWaiter.Rent();
         Scheduler scheduler = Scheduler.Instance;
-        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration));
+        Bubble? bubble = Bubble.Current;
+        scheduler.ScheduleWakeUp(waiter, scheduler.DeadlineAfter(duration, bubble), bubble);
         return waiter;
     }
 }

@@ -1,5 +1,6 @@
 // Licensed under the MIT License.
 
+using System;
 using System.Threading;
 
 using Goroutines.Scheduling;
@@ -35,10 +36,27 @@ internal abstract class StoppableTimer : RuntimeTimer
     private uint _sequence;
     private bool _armed;
 
-    /// <summary>Queues the timer for <paramref name="when"/> (and every <paramref name="period"/> after, if positive), in clock units.</summary>
+    /// <summary>
+    /// Queues the timer to fire <paramref name="delay"/> from now (and every <paramref name="period"/>
+    /// after, if positive) on its clock: the bubble's it was made in, or the runtime's.
+    /// </summary>
     /// <returns>Whether the timer was active: queued, or fired with its value not yet received.</returns>
     /// <remarks>Go: timer.modify (t.Reset).</remarks>
-    public bool Reset(long when, long period)
+    public bool ResetAfter(TimeSpan delay, TimeSpan period)
+    {
+        Scheduler scheduler = Scheduler.Instance;
+        Bubble? bubble = Heap is { } home ? home.Bubble : Bubble.Current;
+        return Schedule(scheduler.DeadlineAfter(delay, bubble), scheduler.ToClockTicks(period, bubble), bubble);
+    }
+
+    /// <summary>
+    /// Queues the timer for <paramref name="when"/> (and every <paramref name="period"/> after, if
+    /// positive), in the runtime clock's units, in a processor's heap (the network's deadlines).
+    /// </summary>
+    /// <returns>Whether the timer was active: queued, or fired with its value not yet received.</returns>
+    public bool Reset(long when, long period) => Schedule(when, period, bubble: null);
+
+    private bool Schedule(long when, long period, Bubble? bubble)
     {
         bool active;
         bool wakeWatcher;
@@ -47,7 +65,7 @@ internal abstract class StoppableTimer : RuntimeTimer
         {
             active = Deactivate(dequeue: false); // Schedule moves a queued timer in place
             _armed = true;
-            wakeWatcher = scheduler.ScheduleTimer(this, when, period, _sequence);
+            wakeWatcher = scheduler.ScheduleTimer(this, when, period, _sequence, bubble);
         }
 
         // Outside the monitor: another provider's ITimer may run due timers inside Change, this one included.

@@ -46,7 +46,6 @@ public sealed class Ticker : IDisposable
             throw new ArgumentOutOfRangeException(nameof(period), period, message);
         }
 
-        Scheduler scheduler = Scheduler.Instance;
-        _timer.Reset(scheduler.DeadlineAfter(period), scheduler.ToClockTicks(period));
+        _timer.ResetAfter(period, period);
     }
 }

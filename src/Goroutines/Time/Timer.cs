@@ -32,8 +32,7 @@ public sealed class Timer : IDisposable
     internal Timer(StoppableTimer timer, TimeSpan duration)
     {
         _timer = timer;
-        Scheduler scheduler = Scheduler.Instance;
-        timer.Reset(scheduler.DeadlineAfter(duration), 0);
+        timer.ResetAfter(duration, TimeSpan.Zero);
     }
 
     /// <summary>The channel the time is sent on when the timer fires; the nil channel for a timer from <see cref="Clock.AfterFunc(TimeSpan, Action, string, string, int)"/>.</summary>
@@ -55,5 +54,5 @@ public sealed class Timer : IDisposable
     /// <summary>Makes the timer fire after <paramref name="duration"/> from now, stopped or not (Go's <c>t.Reset</c>).</summary>
     /// <param name="duration">The new delay; zero or negative fires at once.</param>
     /// <returns>True if the timer was active (see <see cref="Stop"/>), false if it had fired or been stopped.</returns>
-    public bool Reset(TimeSpan duration) => _timer.Reset(Scheduler.Instance.DeadlineAfter(duration), 0);
+    public bool Reset(TimeSpan duration) => _timer.ResetAfter(duration, TimeSpan.Zero);
 }

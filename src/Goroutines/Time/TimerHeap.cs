@@ -38,6 +38,12 @@ internal sealed class TimerHeap
     private int _count;
     private long _nextWhen = long.MaxValue;
 
+    /// <summary>Creates a processor's heap, or, with <paramref name="bubble"/>, the heap of that bubble's timers.</summary>
+    public TimerHeap(Bubble? bubble = null) => Bubble = bubble;
+
+    /// <summary>The bubble whose timers this heap holds (on its clock, run by it alone), or null for a processor's.</summary>
+    public Bubble? Bubble { get; }
+
     /// <summary>
     /// The earliest deadline, long.MaxValue when empty. Written under the lock; read racily by the
     /// scheduling loop and the system monitor to skip clock reads and lock taking. A decrease is
