@@ -51,6 +51,13 @@ namespace Goroutines.Scheduling;
 // held by a sleeping goroutine is common, and must let time advance); closing a bubble's
 // channel from outside is allowed (a cancellation propagating from an outer context).
 //
+// Cost outside bubbles: every hook on a hot path (Enqueue, FinishStep, a step's end, a spawn,
+// a channel's creation, a timer's scheduling) first reads s_live, one static that stays in
+// the cache, and reads a goroutine's own flags only while some bubble lives.
+//
+// A panic fails the bubble (the first failure wins); one that comes after the bubble's outcome
+// is decided is reported as the runtime reports any panic, never dropped.
+//
 // Invariants (under _lock):
 // - _active == number of members with DurablyBlocked false (the Wait caller included).
 // - Explored: at most one member is released (_running) at a time; a member is on
@@ -302,8 +309,26 @@ internal sealed class Bubble
         }
     }
 
-    /// <summary>A member panicked: the bubble fails with its exception (the first failure wins). Its machine only.</summary>
-    public void NotePanic(Exception panic) => Fail(panic);
+    /// <summary>
+    /// A member panicked: the bubble fails with its exception, unless its outcome is decided
+    /// already (then the caller reports the panic as the runtime reports any). Its machine only.
+    /// </summary>
+    /// <returns>Whether the panic became the bubble's failure.</returns>
+    public bool TryFailWith(Exception panic)
+    {
+        lock (_lock)
+        {
+            if (_finished)
+            {
+                return false;
+            }
+
+            _finished = true;
+        }
+
+        Finish(panic);
+        return true;
+    }
 
     /// <summary>A member exited. Its machine only, before <see cref="AfterStep"/>.</summary>
     public void NoteExit(BubbleMember member)
@@ -399,20 +424,7 @@ internal sealed class Bubble
     /// Ends the bubble with <paramref name="failure"/> unless its outcome is decided: what the
     /// explorer does with a run that exceeds its time. Its goroutines stay where they are.
     /// </summary>
-    public void Fail(Exception failure)
-    {
-        lock (_lock)
-        {
-            if (_finished)
-            {
-                return;
-            }
-
-            _finished = true;
-        }
-
-        Finish(failure);
-    }
+    public void Fail(Exception failure) => TryFailWith(failure);
 
     /// <summary>A dump of the bubble's live goroutines, in id order.</summary>
     public GoroutineDump Dump()

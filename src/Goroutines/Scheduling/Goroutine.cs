@@ -219,6 +219,12 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>Whether the goroutine belongs to a bubble (see Bubble.cs). Any thread, once it was queued.</summary>
     public bool InBubble => Has(Flags.InBubble);
 
+    /// <summary>
+    /// Whether the goroutine belongs to a bubble while any bubble lives: the test of the hot paths,
+    /// where a static read first spares every other goroutine a read of its own flags (W2's wakes).
+    /// </summary>
+    public bool InLiveBubble => Bubble.AnyLive && Has(Flags.InBubble);
+
     /// <summary>Marks the goroutine a member of a bubble. The spawning thread, before it is queued.</summary>
     public void MarkInBubble() => Set(Flags.InBubble, true);
 
@@ -232,7 +238,7 @@ internal sealed class Goroutine : SynchronizationContext
     /// <remarks>Go: goready.</remarks>
     public void Enqueue(object item)
     {
-        if (Has(Flags.InBubble))
+        if (InLiveBubble)
         {
             Bubble.MemberOf(this)!.Bubble.NoteWorkArriving();
         }
@@ -259,7 +265,7 @@ internal sealed class Goroutine : SynchronizationContext
     // The winner of scheduled 0 -> 1 queues the goroutine: its bubble decides for a member of one.
     private void MakeReady()
     {
-        if (Has(Flags.InBubble))
+        if (InLiveBubble)
         {
             BubbleMember member = Bubble.MemberOf(this)!;
             member.Bubble.Ready(member);
@@ -555,7 +561,7 @@ internal sealed class Goroutine : SynchronizationContext
         WaitReason = _parkReason == WaitReason.None ? WaitReason.ForeignAwait : _parkReason;
         WaitSinceSeconds = (int)(Environment.TickCount64 / 1000);
         _parkReason = WaitReason.None;
-        BubbleMember? member = Has(Flags.InBubble) ? Bubble.MemberOf(this) : null;
+        BubbleMember? member = InLiveBubble ? Bubble.MemberOf(this) : null;
         member?.Bubble.NotePark(member, WaitReason); // before the flag drops: no ready is counted before its park
         Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
         if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)

@@ -316,16 +316,13 @@ internal sealed partial class Scheduler
         object? selfPost = machine.SelfPost;
         machine.SelfPost = null;
         Goroutine.StepOutcome outcome = g.FinishStep(selfPost);
-        BubbleMember? member = g.InBubble ? Bubble.MemberOf(g) : null;
+        BubbleMember? member = g.InLiveBubble ? Bubble.MemberOf(g) : null;
         if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
         {
             // Outside the owner section: the handler is user code, and may block. A bubble's
-            // goroutine fails its bubble instead: the test that runs it reports the exception.
-            if (member is not null)
-            {
-                member.Bubble.NotePanic(panic);
-            }
-            else
+            // goroutine fails its bubble instead, the test that runs it reports the exception;
+            // once the bubble's outcome is decided, a later panic is reported as any other.
+            if (!(g.InBubble && Bubble.MemberOf(g)!.Bubble.TryFailWith(panic)))
             {
                 ReportPanic(g, panic);
             }

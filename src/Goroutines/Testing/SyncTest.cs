@@ -55,7 +55,8 @@ public static class SyncTest
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">Called inside a bubble (bubbles do not nest).</exception>
     /// <remarks>
-    /// The task fails with the first exception that escapes a goroutine of the bubble; with a
+    /// The task fails with the first exception that escapes a goroutine of the bubble (a later one,
+    /// escaping after the outcome is decided, goes to the panic handler as any panic does); with a
     /// <see cref="DeadlockException"/> (Go's <c>deadlock: all goroutines in bubble are blocked</c>,
     /// with the dump of the bubble's goroutines) when every goroutine is durably blocked and no timer
     /// is left; and with a <see cref="Diagnostics.GoroutineLeakException"/> listing the goroutines
