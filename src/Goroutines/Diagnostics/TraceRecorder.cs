@@ -20,7 +20,10 @@ namespace Goroutines.Diagnostics;
 // recording's start (TraceContents.Arrange), and one that ends after the recorder it read
 // was replaced records into storage that is no longer read (TraceBuffer.cs, TraceRing.cs).
 //
-// Cost when on: one Stopwatch.GetTimestamp per event (two per step), and an append to
+// Cost when on: one Stopwatch.GetTimestamp per step (its end; its start is the last step's
+// end when the machine went straight from one to the other through runNext), none for a
+// ready or spawn made during a step (it carries the step's start), one for any other event;
+// and an append to
 // the log's buffer and the flight recorder's ring of the processor the recording thread
 // owns, whichever run: no lock, no interlocked instruction (threads without a processor
 // append to a shared buffer or ring under its lock).
@@ -136,14 +139,24 @@ internal sealed class TraceRecorder
     }
 
     /// <summary>Records a goroutine's step that began at <paramref name="start"/> (0: before any recording) on <paramref name="ranOn"/>; <paramref name="owned"/> is the processor the machine owns now, or null.</summary>
-    public void RecordStep(Processor ranOn, Machine machine, Goroutine g, long start, Goroutine.StepOutcome outcome, WaitReason reason, Processor? owned) =>
-        Add(owned, new TraceEvent(TraceEventKind.Step, start, Stopwatch.GetTimestamp(), ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember));
+    /// <remarks>The step's end is the machine's <see cref="Machine.TraceLastStepEnd"/> while it still owns a processor.</remarks>
+    public void RecordStep(Processor ranOn, Machine machine, Goroutine g, long start, Goroutine.StepOutcome outcome, WaitReason reason, Processor? owned)
+    {
+        long end = Stopwatch.GetTimestamp();
+        machine.TraceLastStepEnd = owned is null ? 0 : end;
+        Add(owned, new TraceEvent(TraceEventKind.Step, start, end, ranOn.Id, machine.Id, g.Id, (long)outcome, (long)reason, g.CreatedByMember));
+    }
 
     /// <summary>Records that <paramref name="g"/> became runnable, readied by the goroutine running on <paramref name="machine"/> if any.</summary>
+    /// <remarks>
+    /// A ready or spawn made during a step carries the step's start, which precedes it by at most
+    /// the step: a clock read per ready would double what W3's ping-pong pays for a recording.
+    /// </remarks>
     public void RecordReady(Goroutine g, Machine? machine, Processor? processor, bool spawned)
     {
         long by = spawned ? g.ParentId : machine?.RunningGoroutine?.Id ?? 0;
-        var item = new TraceEvent(spawned ? TraceEventKind.Spawn : TraceEventKind.Ready, Stopwatch.GetTimestamp(), 0, processor?.Id ?? -1, machine?.Id ?? 0, g.Id, by, 0, null);
+        long at = machine is { TraceStepStart: > 0 } ? machine.TraceStepStart : Stopwatch.GetTimestamp();
+        var item = new TraceEvent(spawned ? TraceEventKind.Spawn : TraceEventKind.Ready, at, 0, processor?.Id ?? -1, machine?.Id ?? 0, g.Id, by, 0, null);
         Add(processor, item);
     }
 

@@ -516,7 +516,7 @@ internal sealed class Bubble
             {
                 if (release is not null)
                 {
-                    Scheduler.Instance.Ready(release);
+                    Scheduler.Instance.ReadyForThisMachine(release);
                     return;
                 }
 

@@ -79,6 +79,17 @@ internal sealed class Machine
     /// <summary>The goroutine whose step this machine is running, or null in the scheduling loop.</summary>
     public Goroutine? RunningGoroutine;
 
+    /// <summary>
+    /// While a trace records: when the running step began (its readies carry this time), and
+    /// when the last step ended if the machine has done nothing since but take the next goroutine
+    /// from runNext (that step then begins at this time), else 0. Clock reads are what a recorder
+    /// costs (TraceRecorder.cs). This thread only.
+    /// </summary>
+    public long TraceStepStart;
+
+    /// <inheritdoc cref="TraceStepStart"/>
+    public long TraceLastStepEnd;
+
     /// <summary>One pooled waiter of any type, cached for this thread (see <see cref="WaiterPool{TWaiter}"/>). This thread only.</summary>
     public Waiter? CachedWaiter;
 

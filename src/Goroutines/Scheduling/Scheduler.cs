@@ -261,6 +261,30 @@ internal sealed partial class Scheduler
     }
 
     /// <summary>
+    /// Readies a goroutine that the calling machine is to run next, as an explored bubble hands
+    /// its goroutines out one at a time: into runNext without waking another machine, which
+    /// would only find nothing to steal (a futex wake per explored step). From a thread
+    /// without a processor, as <see cref="Ready"/>.
+    /// </summary>
+    public void ReadyForThisMachine(Goroutine g)
+    {
+        g.Status = GoroutineStatus.Runnable;
+        Machine? machine = Machine.Current;
+        bool entered = false;
+        Processor? processor = machine?.EnterRuntime(out entered);
+        _trace?.RecordReady(g, machine, processor, spawned: false);
+        if (processor is null)
+        {
+            PutGlobal(g);
+            Wakep();
+            return;
+        }
+
+        processor.RunQueue.Push(g, next: true, this);
+        machine!.LeaveRuntime(entered);
+    }
+
+    /// <summary>
     /// The common tail of spawning and readying: runNext of <paramref name="processor"/> (then leaves
     /// the section <paramref name="machine"/> entered for it), else the global queue; then wakep.
     /// </summary>
