@@ -52,7 +52,7 @@ namespace Goroutines.Scheduling;
 // channel from outside is allowed (a cancellation propagating from an outer context).
 //
 // Cost outside bubbles: every hook on a hot path (Enqueue, FinishStep, a step's end, a spawn,
-// a channel's creation, a timer's scheduling) first reads s_live, one static that stays in
+// a channel's creation, a timer's scheduling) first reads LiveCount, one static that stays in
 // the cache, and reads a goroutine's own flags only while some bubble lives.
 //
 // A panic fails the bubble (the first failure wins); one that comes after the bubble's outcome
@@ -68,8 +68,6 @@ internal sealed class Bubble
 {
     private static readonly ConditionalWeakTable<Goroutine, BubbleMember> s_members = [];
 
-    // Bubbles alive in the process: while 0, every check of the runtime's fast paths is one read.
-    private static int s_live;
 
     // The bubble whose timers or wake-ups this thread is firing (its own flow, though no goroutine of it runs here).
     [ThreadStatic]
@@ -102,7 +100,7 @@ internal sealed class Bubble
     }
 
     /// <summary>Whether any bubble is alive in the process (one read: the gate of every fast path).</summary>
-    public static bool AnyLive => Volatile.Read(ref s_live) != 0;
+    public static bool AnyLive => Volatile.Read(ref LiveCount.Value) != 0;
 
     /// <summary>The bubble of the calling flow: the running goroutine's, or the one whose timers this thread fires.</summary>
     public static Bubble? Current => AnyLive ? CurrentSlow() : null;
@@ -156,7 +154,7 @@ internal sealed class Bubble
         }
 
         var bubble = new Bubble(chooser, maxSteps);
-        Interlocked.Increment(ref s_live);
+        Interlocked.Increment(ref LiveCount.Value);
         if (chooser is not null)
         {
             SafePoint.NoteExplorationStarted();
@@ -601,7 +599,7 @@ internal sealed class Bubble
             }
         }
 
-        Interlocked.Decrement(ref s_live);
+        Interlocked.Decrement(ref LiveCount.Value);
         if (_chooser is not null)
         {
             SafePoint.NoteExplorationEnded();
@@ -615,6 +613,14 @@ internal sealed class Bubble
         {
             _done.TrySetException(failure);
         }
+    }
+
+    // Bubbles alive in the process: while 0, every check of the runtime's fast paths is this one
+    // read. In a class of its own with no static initializer, so reading it needs no
+    // class-initialization check (Bubble's own statics have initializers).
+    private static class LiveCount
+    {
+        public static int Value;
     }
 
     private enum Outcome
