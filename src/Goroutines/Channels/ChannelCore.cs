@@ -43,11 +43,11 @@ internal abstract class ChannelCore
     // The error a ChannelWriter adapter completed the channel with, if any: it faults Drained.
     private Exception? _closeError;
 
-    /// <summary>Initializes the common part of a channel; one made inside a bubble belongs to it.</summary>
-    protected ChannelCore(int capacity)
+    /// <summary>Initializes the common part of a channel, belonging to <paramref name="owner"/> (a bubble's: only its goroutines use it).</summary>
+    protected ChannelCore(int capacity, Bubble? owner)
     {
         Capacity = capacity;
-        OwnerBubble = Bubble.Current;
+        OwnerBubble = owner;
     }
 
     /// <summary>The bubble the channel was made in, or null: only that bubble's goroutines may send or receive on it.</summary>

@@ -48,9 +48,15 @@ internal sealed class ChannelCore<T> : ChannelCore
     private WaitQueue<T> _receivers;
     private WaitQueue<T> _senders;
 
-    /// <summary>Creates a channel with a buffer of <paramref name="capacity"/> values (0: unbuffered).</summary>
+    /// <summary>Creates a channel with a buffer of <paramref name="capacity"/> values (0: unbuffered); one made inside a bubble belongs to it.</summary>
     public ChannelCore(int capacity)
-        : base(capacity)
+        : this(capacity, Bubble.Current)
+    {
+    }
+
+    /// <summary>Creates a channel that belongs to <paramref name="owner"/>, whatever the caller's bubble (null: to none, a channel shared by the process).</summary>
+    public ChannelCore(int capacity, Bubble? owner)
+        : base(capacity, owner)
     {
         _buffer = capacity > 0 ? new T[capacity] : null;
     }

@@ -357,7 +357,7 @@ internal class CancelContext : Context
 
     private static ChannelCore<ValueTuple> CreateClosedChannel()
     {
-        var channel = new ChannelCore<ValueTuple>(0);
+        var channel = new ChannelCore<ValueTuple>(0, owner: null); // shared by every context of the process: no bubble's
         channel.Close();
         return channel;
     }

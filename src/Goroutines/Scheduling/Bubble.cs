@@ -24,8 +24,12 @@ namespace Goroutines.Scheduling;
 // Accounting: _active counts members that are not durably blocked (running, runnable, or
 // parked on something outside the bubble: a .NET task, I/O, a channel created outside).
 //   park (FinishStep, before the goroutine's scheduled flag drops): a durable wait counts
-//     down; the bubble may be idle from here on;
-//   ready (Enqueue's winner, any thread): counts a durably blocked member back up;
+//     down, unless work was posted to the goroutine already; the bubble may be idle from here on;
+//   ready (Enqueue's winner, any thread), or a post to a goroutine whose flag it did not win
+//     (Enqueue's loser, after queueing the work): counts a durably blocked member back up.
+//     A post that lands between a park's count and its flag's drop is seen by one of the two,
+//     under the bubble's lock, and its poster (a member in its step, or the bubble firing its
+//     timers) keeps _active above zero until it is counted: idle is never seen in between;
 //   exit: counts down and leaves the member list;
 //   a step's end, an exit and a spawn call Progress, which acts when _active is 0: it
 //     readies a goroutine in Wait, else completes the bubble when no member is left, else
@@ -288,14 +292,23 @@ internal sealed class Bubble
         {
             lock (_lock)
             {
-                member.DurablyBlocked = true;
-                _active--;
+                // Work posted before this lock was taken is seen here; work posted after it counts
+                // the member back (CountAsActive), and its poster, a member running its step or
+                // the bubble's own timers, keeps _active above zero until then.
+                if (!member.Goroutine.HasPostedWork)
+                {
+                    member.DurablyBlocked = true;
+                    _active--;
+                }
             }
         }
     }
 
-    /// <summary>A park counted by <see cref="NotePark"/> did not happen: work had arrived meanwhile. Its machine only.</summary>
-    public void NoteParkUndone(BubbleMember member)
+    /// <summary>
+    /// A member counted durably blocked is not: work was posted to it (Goroutine.Enqueue, any
+    /// thread), or its park did not happen because work had arrived (its machine).
+    /// </summary>
+    public void CountAsActive(BubbleMember member)
     {
         lock (_lock)
         {

@@ -228,6 +228,9 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>Marks the goroutine a member of a bubble. The spawning thread, before it is queued.</summary>
     public void MarkInBubble() => Set(Flags.InBubble, true);
 
+    /// <summary>Whether work posted to the goroutine waits in its queue. Any thread; racy.</summary>
+    public bool HasPostedWork => _posted is { IsEmpty: false };
+
     /// <summary>Whether the goroutine has exited. Any thread; racy.</summary>
     public bool HasExited => Volatile.Read(ref _scheduled) == Exited;
 
@@ -252,6 +255,12 @@ internal sealed class Goroutine : SynchronizationContext
 
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
         posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
+        if (InLiveBubble)
+        {
+            // A park counted a moment ago is not one: the work is here (Bubble.NotePark's pair).
+            BubbleMember member = Bubble.MemberOf(this)!;
+            member.Bubble.CountAsActive(member);
+        }
         if (Volatile.Read(ref _scheduled) == Parked && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             MakeReady();
@@ -566,7 +575,7 @@ internal sealed class Goroutine : SynchronizationContext
         Interlocked.Exchange(ref _scheduled, Parked); // full fence: pairs with the CAS in Enqueue
         if (_posted is { IsEmpty: false } && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
-            member?.Bubble.NoteParkUndone(member);
+            member?.Bubble.CountAsActive(member);
             Status = GoroutineStatus.Runnable;
             WaitReason = WaitReason.None;
             return StepOutcome.MoreWork;
