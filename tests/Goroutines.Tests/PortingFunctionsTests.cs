@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Goroutines.Channels;
 using Goroutines.Contexts;
 using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 using Goroutines.Time;
 
@@ -89,19 +90,22 @@ public sealed class PortingFunctionsTests : RuntimeTest
     // ------------------------------------------------------------------ time.Now, Since, Until
 
     [Fact]
-    public void NowSinceUntil_OnTheRuntimesClock_MeasureByTheMonotonicReading()
+    public async Task NowSinceUntil_OnTheRuntimesClock_MeasureByTheMonotonicReading()
     {
-        using FakeClock clock = FakeClock.Install();
-        Instant start = Clock.Now();
-        Instant deadline = start.Add(TimeSpan.FromSeconds(10));
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            Instant deadline = start.Add(TimeSpan.FromSeconds(10));
 
-        clock.Advance(TimeSpan.FromSeconds(3));
+            await Clock.SleepAsync(TimeSpan.FromSeconds(3));
 
-        Assert.True(start.HasMonotonic);
-        Assert.Equal(TimeSpan.FromSeconds(3), Clock.Since(start));
-        Assert.Equal(TimeSpan.FromSeconds(7), Clock.Until(deadline));
-        Assert.Equal(clock.GetUtcNow(), Clock.Now().Wall);
-        Assert.True(start < Clock.Now() && deadline > Clock.Now());
+            Assert.True(start.HasMonotonic);
+            Assert.Equal(TimeSpan.FromSeconds(3), Clock.Since(start));
+            Assert.Equal(TimeSpan.FromSeconds(7), Clock.Until(deadline));
+            Assert.Equal(Clock.Provider.GetUtcNow(), Clock.Now().Wall);
+            Assert.Equal(start.Wall + TimeSpan.FromSeconds(3), Clock.Now().Wall);
+            Assert.True(start < Clock.Now() && deadline > Clock.Now());
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
@@ -132,41 +136,44 @@ public sealed class PortingFunctionsTests : RuntimeTest
     [Fact]
     public async Task AfterFunc_AsyncFunction_RunsInItsOwnGoroutineAndMayWait()
     {
-        using FakeClock clock = FakeClock.Install();
-        var steps = new Chan<string>(3);
-        var release = new Chan<bool>();
-
-        Clock.AfterFunc(TimeSpan.FromSeconds(1), async () =>
+        string[] seen = [];
+        await SyncTest.RunAsync(async () =>
         {
-            await steps.SendAsync("started");
-            await release.ReceiveAsync(); // Go's f may block: here it parks
-            await steps.SendAsync("finished");
-        });
+            Instant start = Clock.Now();
+            var steps = new Chan<string>(3);
+            var release = new Chan<bool>();
 
-        clock.Advance(TimeSpan.FromSeconds(1));
-        string[] seen = await GoTest.RunAsync(async () =>
-        {
+            Clock.AfterFunc(TimeSpan.FromSeconds(1), async () =>
+            {
+                await steps.SendAsync("started");
+                await release.ReceiveAsync(); // Go's f may block: here it parks
+                await steps.SendAsync("finished");
+            });
+
             string first = await steps.ReceiveAsync();
+            Assert.Equal(TimeSpan.FromSeconds(1), Clock.Since(start));
             await release.SendAsync(true);
-            return new[] { first, await steps.ReceiveAsync() };
-        });
+            seen = [first, await steps.ReceiveAsync()];
+        }).WaitAsync(TestTimeouts.Default);
+
         Assert.Equal(["started", "finished"], seen);
     }
 
     [Fact]
     public async Task AfterFunc_AsyncFunctionStoppedBeforeItFires_NeverRuns()
     {
-        using FakeClock clock = FakeClock.Install();
         int runs = 0;
-        Goroutines.Time.Timer timer = Clock.AfterFunc(TimeSpan.FromSeconds(1), async () =>
+        await SyncTest.RunAsync(async () =>
         {
-            Interlocked.Increment(ref runs);
-            await Go.YieldAsync();
-        });
+            Goroutines.Time.Timer timer = Clock.AfterFunc(TimeSpan.FromSeconds(1), async () =>
+            {
+                Interlocked.Increment(ref runs);
+                await Go.YieldAsync();
+            });
 
-        Assert.True(timer.Stop());
-        clock.Advance(TimeSpan.FromSeconds(2));
-        await GoTest.RunAsync(async () => await Go.YieldAsync());
+            Assert.True(timer.Stop());
+            await Clock.SleepAsync(TimeSpan.FromSeconds(2));
+        }).WaitAsync(TestTimeouts.Default);
 
         Assert.Equal(0, runs);
     }

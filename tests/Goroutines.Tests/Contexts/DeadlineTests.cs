@@ -6,231 +6,284 @@ using System.Threading.Tasks;
 
 using Goroutines.Channels;
 using Goroutines.Contexts;
-using Goroutines.Scheduling;
 using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
+using Goroutines.Time;
 
 using Xunit;
 
 namespace Goroutines.Tests.Contexts;
 
+/// <summary>
+/// Contexts with deadlines, in bubbles (<see cref="SyncTest"/>): a deadline's timer lives on the
+/// bubble's clock, so each context expires at its exact virtual instant, and
+/// <see cref="SyncTest.WaitAsync"/> says when the cancel the timer started has finished. Only a
+/// huge timeout on the system clock stays outside.
+/// </summary>
 public sealed class DeadlineTests : RuntimeTest
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
+    public DeadlineTests()
+    {
+        // Works around a runtime bug: contexts canceled before anyone asked for their Done share
+        // one closed channel, made on the process's first such cancel, and made inside a bubble it
+        // belongs to that bubble, so that every later receive from it elsewhere throws. These
+        // tests cancel such contexts in bubbles: the channel is made here first, outside every
+        // bubble. Remove once that channel belongs to no bubble.
+        Context.WithCancel(Context.Background).Cancel();
+    }
+
     [Fact]
     public async Task WithTimeout_TimePasses_DoneWithDeadlineExceeded()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        Assert.True(ctx.TryGetDeadline(out DateTimeOffset deadline));
-        Assert.Equal(clock.GetUtcNow() + Second, deadline);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            Assert.True(ctx.TryGetDeadline(out DateTimeOffset deadline));
+            Assert.Equal(start.Wall + Second, deadline);
 
-        clock.Advance(Second - Tick);
-        Assert.Null(ctx.Err);
-        clock.Advance(Tick);
-        await WaitDoneAsync(ctx);
+            await Clock.SleepAsync(Second - Tick);
+            Assert.Null(ctx.Err);
+            await ctx.Done.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
 
-        Assert.Same(Context.DeadlineExceeded, ctx.Err);
-        Assert.Same(Context.DeadlineExceeded, Context.Cause(ctx));
-        Assert.Equal("context deadline exceeded", Context.DeadlineExceeded.Message);
+            Assert.Same(Context.DeadlineExceeded, ctx.Err);
+            Assert.Same(Context.DeadlineExceeded, Context.Cause(ctx));
+            Assert.Equal("context deadline exceeded", Context.DeadlineExceeded.Message);
 
-        // The timer's goroutine closes Done before it drops the timer: wait for the cancel to end.
-        GoTest.SpinUntil(() => !((TimerContext)ctx).HasTimer, "the expired context to drop its timer");
-        cancel(); // after the deadline: changes nothing
-        Assert.Same(Context.DeadlineExceeded, ctx.Err);
+            // The timer's goroutine closes Done before it drops the timer: wait for the cancel to end.
+            await SyncTest.WaitAsync();
+            Assert.False(((TimerContext)ctx).HasTimer, "The expired context kept its timer.");
+            cancel(); // after the deadline: changes nothing
+            Assert.Same(Context.DeadlineExceeded, ctx.Err);
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task ThrowIfDone_DeadlinePassed_ThrowsADeadlineExceededExceptionThatIsACancellation()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        clock.Advance(Second);
-        await WaitDoneAsync(ctx);
+        await SyncTest.RunAsync(async () =>
+        {
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            await ctx.Done.ReceiveAsync();
 
-        OperationCanceledException thrown = Assert.ThrowsAny<OperationCanceledException>(ctx.ThrowIfDone);
+            OperationCanceledException thrown = Assert.ThrowsAny<OperationCanceledException>(ctx.ThrowIfDone);
 
-        var expired = Assert.IsType<DeadlineExceededException>(thrown);
-        Assert.NotSame(Context.DeadlineExceeded, expired);
-        Assert.Same(Context.DeadlineExceeded, expired.Err);
-        Assert.Same(Context.DeadlineExceeded, expired.Cause);
-        Assert.Equal("context deadline exceeded", expired.Message);
-        Assert.True(expired.CancellationToken.IsCancellationRequested);
-        cancel();
+            var expired = Assert.IsType<DeadlineExceededException>(thrown);
+            Assert.NotSame(Context.DeadlineExceeded, expired);
+            Assert.Same(Context.DeadlineExceeded, expired.Err);
+            Assert.Same(Context.DeadlineExceeded, expired.Cause);
+            Assert.Equal("context deadline exceeded", expired.Message);
+            Assert.True(expired.CancellationToken.IsCancellationRequested);
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task ThrowIfDone_DeadlinePassed_DotNetCodeReadsItAsATimeout()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        clock.Advance(Second);
-        await WaitDoneAsync(ctx);
-
-        string handledAs;
-        try
+        await SyncTest.RunAsync(async () =>
         {
-            ctx.ThrowIfDone();
-            handledAs = "not thrown";
-        }
-        catch (OperationCanceledException e) when (e.InnerException is TimeoutException timeout)
-        {
-            handledAs = timeout.Message; // HttpClient's convention for a timeout that cancels
-        }
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            await ctx.Done.ReceiveAsync();
 
-        Assert.Equal("context deadline exceeded", handledAs);
-        cancel();
+            string handledAs;
+            try
+            {
+                ctx.ThrowIfDone();
+                handledAs = "not thrown";
+            }
+            catch (OperationCanceledException e) when (e.InnerException is TimeoutException timeout)
+            {
+                handledAs = timeout.Message; // HttpClient's convention for a timeout that cancels
+            }
+
+            Assert.Equal("context deadline exceeded", handledAs);
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task WithTimeoutCause_TimePasses_CauseIsTheGivenException()
     {
-        using var clock = FakeClock.Install();
-        var cause = new TimeoutException("the backend took too long");
-        var (ctx, cancel) = Context.WithTimeoutCause(Context.Background, Second, cause);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var cause = new TimeoutException("the backend took too long");
+            var (ctx, cancel) = Context.WithTimeoutCause(Context.Background, Second, cause);
 
-        clock.Advance(Second);
-        await WaitDoneAsync(ctx);
+            await ctx.Done.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
 
-        Assert.Same(Context.DeadlineExceeded, ctx.Err);
-        Assert.Same(cause, Context.Cause(ctx));
-        var thrown = Assert.Throws<DeadlineExceededException>(ctx.ThrowIfDone);
-        Assert.Same(cause, thrown.InnerException);
-        Assert.Equal("context deadline exceeded: the backend took too long", thrown.Message);
-        cancel();
+            Assert.Same(Context.DeadlineExceeded, ctx.Err);
+            Assert.Same(cause, Context.Cause(ctx));
+            var thrown = Assert.Throws<DeadlineExceededException>(ctx.ThrowIfDone);
+            Assert.Same(cause, thrown.InnerException);
+            Assert.Equal("context deadline exceeded: the backend took too long", thrown.Message);
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void WithDeadlineCause_CanceledByItsFunction_IsCanceledWithoutTheCause()
+    public async Task WithDeadlineCause_CanceledByItsFunction_IsCanceledWithoutTheCause()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithDeadlineCause(Context.Background, clock.GetUtcNow() + Second, new TimeoutException("late"));
+        await SyncTest.RunAsync(async () =>
+        {
+            var (ctx, cancel) = Context.WithDeadlineCause(Context.Background, Clock.Provider.GetUtcNow() + Second, new TimeoutException("late"));
 
-        cancel();
+            cancel();
 
-        Assert.Same(Context.Canceled, ctx.Err);
-        Assert.Same(Context.Canceled, Context.Cause(ctx));
-        Assert.False(((TimerContext)ctx).HasTimer, "Cancel did not stop the timer.");
-        clock.Advance(Second * 10);
-        Assert.Same(Context.Canceled, ctx.Err);
+            Assert.Same(Context.Canceled, ctx.Err);
+            Assert.Same(Context.Canceled, Context.Cause(ctx));
+            Assert.False(((TimerContext)ctx).HasTimer, "Cancel did not stop the timer.");
+            await Clock.SleepAsync(Second * 10);
+            Assert.Same(Context.Canceled, ctx.Err);
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
-    public void WithTimeout_NotPositive_IsDoneAtOnceWithoutATimer(int seconds)
+    public async Task WithTimeout_NotPositive_IsDoneAtOnceWithoutATimer(int seconds)
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, TimeSpan.FromSeconds(seconds));
-        Assert.Same(Context.DeadlineExceeded, ctx.Err);
-        Assert.True(ctx.Done.TryReceive(out _, out _));
-        Assert.False(((TimerContext)ctx).HasTimer);
-        cancel();
+        await SyncTest.RunAsync(() =>
+        {
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, TimeSpan.FromSeconds(seconds));
+            Assert.Same(Context.DeadlineExceeded, ctx.Err);
+            Assert.True(ctx.Done.TryReceive(out _, out _));
+            Assert.False(((TimerContext)ctx).HasTimer);
+            cancel();
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void WithDeadline_PassedWithACause_IsDoneAtOnceWithThatCause()
+    public async Task WithDeadline_PassedWithACause_IsDoneAtOnceWithThatCause()
     {
-        using var clock = FakeClock.Install();
-        var cause = new InvalidOperationException("too late to start");
-        var (ctx, _) = Context.WithDeadlineCause(Context.Background, clock.GetUtcNow() - Second, cause);
-        Assert.Same(Context.DeadlineExceeded, ctx.Err);
-        Assert.Same(cause, Context.Cause(ctx));
+        await SyncTest.RunAsync(() =>
+        {
+            var cause = new InvalidOperationException("too late to start");
+            var (ctx, _) = Context.WithDeadlineCause(Context.Background, Clock.Provider.GetUtcNow() - Second, cause);
+            Assert.Same(Context.DeadlineExceeded, ctx.Err);
+            Assert.Same(cause, Context.Cause(ctx));
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task WithDeadline_ParentDeadlineEarlier_ChildIsAPlainCancelContextThatInheritsIt()
     {
-        using var clock = FakeClock.Install();
-        var (parent, cancelParent) = Context.WithTimeout(Context.Background, Second);
-        var (child, cancelChild) = Context.WithTimeout(parent, Second * 5);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var (parent, cancelParent) = Context.WithTimeout(Context.Background, Second);
+            var (child, cancelChild) = Context.WithTimeout(parent, Second * 5);
 
-        Assert.EndsWith(".WithCancel", child.ToString(), StringComparison.Ordinal);
-        Assert.True(child.TryGetDeadline(out DateTimeOffset deadline));
-        Assert.True(parent.TryGetDeadline(out DateTimeOffset parentDeadline));
-        Assert.Equal(parentDeadline, deadline);
+            Assert.EndsWith(".WithCancel", child.ToString(), StringComparison.Ordinal);
+            Assert.True(child.TryGetDeadline(out DateTimeOffset deadline));
+            Assert.True(parent.TryGetDeadline(out DateTimeOffset parentDeadline));
+            Assert.Equal(parentDeadline, deadline);
 
-        clock.Advance(Second);
-        await WaitDoneAsync(child);
-        Assert.Same(Context.DeadlineExceeded, child.Err);
-        cancelChild();
-        cancelParent();
+            await child.Done.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.Same(Context.DeadlineExceeded, child.Err);
+            cancelChild();
+            cancelParent();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task WithDeadline_ChildEarlierThanParent_ChildExpiresAloneAndLeavesTheParent()
     {
-        using var clock = FakeClock.Install();
-        var (parent, cancelParent) = Context.WithTimeout(Context.Background, Second * 5);
-        var (child, cancelChild) = Context.WithTimeout(Context.WithValue(parent, "k", "v"), Second);
-        Assert.True(child.TryGetDeadline(out DateTimeOffset deadline));
-        Assert.Equal(clock.GetUtcNow() + Second, deadline);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var (parent, cancelParent) = Context.WithTimeout(Context.Background, Second * 5);
+            var (child, cancelChild) = Context.WithTimeout(Context.WithValue(parent, "k", "v"), Second);
+            Assert.True(child.TryGetDeadline(out DateTimeOffset deadline));
+            Assert.Equal(start.Wall + Second, deadline);
 
-        clock.Advance(Second);
-        await WaitDoneAsync(child);
+            await child.Done.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
 
-        Assert.Same(Context.DeadlineExceeded, child.Err);
-        Assert.Null(parent.Err);
+            Assert.Same(Context.DeadlineExceeded, child.Err);
+            Assert.Null(parent.Err);
 
-        // The timer's goroutine closes Done, then leaves the parent (as Go's cancel): wait for it.
-        GoTest.SpinUntil(() => ((CancelContext)parent).ChildCount == 0, "the expired child to leave its parent");
-        cancelChild();
-        cancelParent();
+            // The timer's goroutine closes Done, then leaves the parent (as Go's cancel): wait for it.
+            await SyncTest.WaitAsync();
+            Assert.Equal(0, ((CancelContext)parent).ChildCount);
+            cancelChild();
+            cancelParent();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Cancel_ParentBeforeTheChildsDeadline_CancelsTheChildAndStopsItsTimer()
+    public async Task Cancel_ParentBeforeTheChildsDeadline_CancelsTheChildAndStopsItsTimer()
     {
-        using var clock = FakeClock.Install();
-        var (parent, cancelParent) = Context.WithCancel(Context.Background);
-        var (child, _) = Context.WithTimeout(parent, Second);
+        await SyncTest.RunAsync(() =>
+        {
+            var (parent, cancelParent) = Context.WithCancel(Context.Background);
+            var (child, _) = Context.WithTimeout(parent, Second);
 
-        cancelParent();
+            cancelParent();
 
-        Assert.Same(Context.Canceled, child.Err);
-        Assert.False(((TimerContext)child).HasTimer);
+            Assert.Same(Context.Canceled, child.Err);
+            Assert.False(((TimerContext)child).HasTimer);
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void WithTimeout_ParentAlreadyCanceled_IsCanceledAndArmsNoTimer()
+    public async Task WithTimeout_ParentAlreadyCanceled_IsCanceledAndArmsNoTimer()
     {
-        using var clock = FakeClock.Install();
-        var (parent, cancelParent) = Context.WithCancel(Context.Background);
-        cancelParent();
-        var (child, _) = Context.WithTimeout(parent, Second);
-        Assert.Same(Context.Canceled, child.Err);
-        Assert.False(((TimerContext)child).HasTimer);
+        await SyncTest.RunAsync(() =>
+        {
+            var (parent, cancelParent) = Context.WithCancel(Context.Background);
+            cancelParent();
+            var (child, _) = Context.WithTimeout(parent, Second);
+            Assert.Same(Context.Canceled, child.Err);
+            Assert.False(((TimerContext)child).HasTimer);
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void TryGetDeadline_ThroughValueAndWithoutCancel_InheritedThenDropped()
+    public async Task TryGetDeadline_ThroughValueAndWithoutCancel_InheritedThenDropped()
     {
-        using var clock = FakeClock.Install();
-        Assert.False(Context.Background.TryGetDeadline(out _));
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        Context value = Context.WithValue(ctx, "k", 1);
-        var (child, cancelChild) = Context.WithCancel(value);
+        await SyncTest.RunAsync(() =>
+        {
+            Assert.False(Context.Background.TryGetDeadline(out _));
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            Context value = Context.WithValue(ctx, "k", 1);
+            var (child, cancelChild) = Context.WithCancel(value);
 
-        Assert.True(value.TryGetDeadline(out DateTimeOffset fromValue));
-        Assert.True(child.TryGetDeadline(out DateTimeOffset fromChild));
-        Assert.Equal(fromValue, fromChild);
-        Assert.False(Context.WithoutCancel(child).TryGetDeadline(out DateTimeOffset none));
-        Assert.Equal(default, none);
-        cancelChild();
-        cancel();
+            Assert.True(value.TryGetDeadline(out DateTimeOffset fromValue));
+            Assert.True(child.TryGetDeadline(out DateTimeOffset fromChild));
+            Assert.Equal(fromValue, fromChild);
+            Assert.False(Context.WithoutCancel(child).TryGetDeadline(out DateTimeOffset none));
+            Assert.Equal(default, none);
+            cancelChild();
+            cancel();
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void WithTimeout_Huge_SaturatesTheDeadline()
+    public async Task WithTimeout_Huge_SaturatesTheDeadline()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, TimeSpan.MaxValue);
-        Assert.True(ctx.TryGetDeadline(out DateTimeOffset deadline));
-        Assert.Equal(DateTimeOffset.MaxValue, deadline);
-        Assert.Null(ctx.Err);
-        cancel();
+        await SyncTest.RunAsync(() =>
+        {
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, TimeSpan.MaxValue);
+            Assert.True(ctx.TryGetDeadline(out DateTimeOffset deadline));
+            Assert.Equal(DateTimeOffset.MaxValue, deadline);
+            Assert.Null(ctx.Err);
+            cancel();
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
@@ -244,87 +297,91 @@ public sealed class DeadlineTests : RuntimeTest
     }
 
     [Fact]
-    public void ToString_Deadline_ShowsTheDeadlineAndTheTimeLeft()
+    public async Task ToString_Deadline_ShowsTheDeadlineAndTheTimeLeft()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        Assert.Equal("context.Background.WithDeadline(2026-01-01T00:00:01.0000000+00:00 [00:00:01])", ctx.ToString());
-        cancel();
+        await SyncTest.RunAsync(() =>
+        {
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            Assert.Equal("context.Background.WithDeadline(2000-01-01T00:00:01.0000000+00:00 [00:00:01])", ctx.ToString());
+            cancel();
+            return Task.CompletedTask;
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task Done_SelectWithATimeout_ChoosesDoneWhenTimeIsUp()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        var results = new Chan<int>();
-        Spawned<int> waiter = await Spawned.ParkedAsync(
-            async () => await new Select().Receive(results).Receive(ctx.Done).WaitAsync(),
-            WaitReason.Select);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            var results = new Chan<int>();
 
-        clock.Advance(Second);
+            int chosen = await new Select().Receive(results).Receive(ctx.Done).WaitAsync();
 
-        Assert.Equal(1, await waiter.Result.Within(what: "the select to time out"));
-        cancel();
+            Assert.Equal(1, chosen);
+            Assert.Equal(Second, Clock.Since(start));
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task CancellationToken_DeadlinePasses_IsCanceled()
     {
-        using var clock = FakeClock.Install();
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
         var canceled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using CancellationTokenRegistration registration = ctx.CancellationToken.Register(canceled.SetResult);
+        await SyncTest.RunAsync(async () =>
+        {
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
+            using CancellationTokenRegistration registration = ctx.CancellationToken.Register(canceled.SetResult);
 
-        clock.Advance(Second);
+            await Clock.SleepAsync(Second - Tick);
+            Assert.False(canceled.Task.IsCompleted, "The token was canceled before the deadline.");
+            await ctx.Done.ReceiveAsync();
+            await SyncTest.WaitAsync(); // the cancel the timer started has returned
 
-        await canceled.Task.Within(what: "the token of the expired context");
-        cancel();
+            Assert.True(canceled.Task.IsCompletedSuccessfully, "The token of the expired context was not canceled.");
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task WeightedSemaphoreAcquireAsync_TimeoutPasses_ThrowsDeadlineExceeded()
     {
-        using var clock = FakeClock.Install();
-        var semaphore = new WeightedSemaphore(1);
-        Assert.True(semaphore.TryAcquire(1));
-        var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
-        Spawned waiter = await Spawned.ParkedAsync(async () => await semaphore.AcquireAsync(ctx, 1), WaitReason.Select);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var semaphore = new WeightedSemaphore(1);
+            Assert.True(semaphore.TryAcquire(1));
+            var (ctx, cancel) = Context.WithTimeout(Context.Background, Second);
 
-        clock.Advance(Second);
+            var error = await Assert.ThrowsAsync<DeadlineExceededException>(async () => await semaphore.AcquireAsync(ctx, 1));
 
-        var error = await Assert.ThrowsAsync<DeadlineExceededException>(() => waiter.Completion.Within(what: "the timed-out acquisition"));
-        Assert.Same(Context.DeadlineExceeded, error.Err);
-        semaphore.Release(1);
-        cancel();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.Same(Context.DeadlineExceeded, error.Err);
+            semaphore.Release(1);
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task ErrorGroupWithContext_ParentTimesOut_FunctionsSeeDeadlineExceeded()
     {
-        using var clock = FakeClock.Install();
-        var (parent, cancel) = Context.WithTimeout(Context.Background, Second);
-        var (group, ctx) = ErrorGroup.WithContext(parent);
-        var parked = new Chan<ValueTuple>(1);
-        await group.GoAsync(async () =>
+        await SyncTest.RunAsync(async () =>
         {
-            await parked.SendAsync(default);
-            await ctx.Done.ReceiveAsync();
-            ctx.ThrowIfDone();
-        });
-        await GoTest.RunAsync(async () => await parked.ReceiveAsync());
+            Instant start = Clock.Now();
+            var (parent, cancel) = Context.WithTimeout(Context.Background, Second);
+            var (group, ctx) = ErrorGroup.WithContext(parent);
+            await group.GoAsync(async () =>
+            {
+                await ctx.Done.ReceiveAsync();
+                ctx.ThrowIfDone();
+            });
 
-        clock.Advance(Second);
+            var error = await Assert.ThrowsAsync<DeadlineExceededException>(async () => await group.WaitAsync());
 
-        var error = await Assert.ThrowsAsync<DeadlineExceededException>(() => Task.Run(group.Wait).Within(what: "the group"));
-        Assert.Same(Context.DeadlineExceeded, error.Err);
-        cancel();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.Same(Context.DeadlineExceeded, error.Err);
+            cancel();
+        }).WaitAsync(TestTimeouts.Default);
     }
-
-    // The timer's function runs in its own goroutine after Advance returns: wait for Done.
-    private static Task WaitDoneAsync(Context ctx) =>
-        GoTest.RunAsync(async () =>
-        {
-            await ctx.Done.ReceiveAsync();
-        });
 }

@@ -144,7 +144,7 @@ public sealed partial class GoroutineLeaksTests : RuntimeTest
     [Fact]
     public void FindLeakedAndVerifyNone_TickerNeverStopped_VerifyNoneReportsItButFindLeakedDoesNot()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         GoroutineLeakOptions options = OptionsFromNow(ExpectedFailureTimeout);
         var stop = new StrongBox<bool>();
 
@@ -175,7 +175,7 @@ public sealed partial class GoroutineLeaksTests : RuntimeTest
     [Fact]
     public void FindLeaked_LeakedGoroutineBesideWakeableOnes_ReportsExactlyTheLeakedOne()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         var held = new Chan<int>();
         var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var mutex = new Mutex();
@@ -216,7 +216,7 @@ public sealed partial class GoroutineLeaksTests : RuntimeTest
     [Fact]
     public async Task FindLeaked_GoroutineSleeping_NotReported()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         Spawned sleeper = await Spawned.ParkedAsync(async () => await Clock.SleepAsync(Minute), WaitReason.Sleep);
 
         Assert.DoesNotContain(sleeper.Id, FindLeakedIds());

@@ -29,7 +29,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_PassesWhileReadBlocked_FailsReadWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetReadDeadline(clock.GetUtcNow() + Second);
         Spawned reader = await Spawned.ParkedAsync(async () => await pair.Server.ReadAsync(new byte[8]), WaitReason.IOWait);
@@ -50,7 +50,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_Passed_EveryLaterReadFailsAtOnceEvenWithDataWaiting()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetReadDeadline(clock.GetUtcNow() + Second);
         Spawned reader = await Spawned.ParkedAsync(async () => await pair.Server.ReadAsync(new byte[8]), WaitReason.IOWait);
@@ -74,7 +74,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_ExtendedWhileReadBlocked_ReadGoesOnAndReturnsTheData()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         byte[] buffer = new byte[16];
         pair.Server.SetReadDeadline(clock.GetUtcNow() + Second);
@@ -92,7 +92,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_ClearedWhileReadBlocked_ReadNeverTimesOutAndReturnsTheData()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         byte[] buffer = new byte[16];
         pair.Server.SetReadDeadline(clock.GetUtcNow() + Second);
@@ -110,7 +110,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_AlreadyPast_NextReadFailsAtOnceWithoutBlocking()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Client.SetReadDeadline(clock.GetUtcNow() - Second);
 
@@ -124,7 +124,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_Expired_WritesStillSucceed()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetReadDeadline(clock.GetUtcNow() + Second);
         Spawned reader = await Spawned.ParkedAsync(async () => await pair.Server.ReadAsync(new byte[8]), WaitReason.IOWait);
@@ -140,7 +140,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetWriteDeadline_Expired_WriteFailsButBlockedReadStillGetsData()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetWriteDeadline(clock.GetUtcNow() - Second);
 
@@ -161,7 +161,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetWriteDeadline_PassesWhileWriteBlockedOnFullBuffers_FailsWriteWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetWriteDeadline(clock.GetUtcNow() + Second);
 
@@ -180,7 +180,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetDeadline_PassesWhileReadAndWriteBlocked_FailsBothWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetDeadline(clock.GetUtcNow() + Second);
         Spawned reader = await Spawned.ParkedAsync(async () => await pair.Server.ReadAsync(new byte[8]), WaitReason.IOWait);
@@ -201,7 +201,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task SetDeadline_ClearedAfterExpiry_ReadsAndWritesWorkAgain()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetDeadline(clock.GetUtcNow() - Second);
         NetOperationException readError = await Assert.ThrowsAsync<NetOperationException>(
@@ -225,7 +225,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task ListenerSetDeadline_PassesWhileAcceptBlocked_FailsAcceptWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using Listener listener = Network.Listen("tcp", "127.0.0.1:0");
         listener.SetDeadline(clock.GetUtcNow() + Second);
         Spawned acceptor = await Spawned.ParkedAsync(async () => (await listener.AcceptAsync()).Close(), WaitReason.IOWait);
@@ -243,7 +243,7 @@ public sealed class DeadlineTests : RuntimeTest
     [Fact]
     public async Task ListenerSetDeadline_ClearedAfterExpiry_AcceptsAgain()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using Listener listener = Network.Listen("tcp", "127.0.0.1:0");
         listener.SetDeadline(clock.GetUtcNow() - Second);
         NetOperationException error = await Assert.ThrowsAsync<NetOperationException>(

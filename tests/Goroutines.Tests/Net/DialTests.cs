@@ -61,7 +61,7 @@ public sealed class DialTests : RuntimeTest
     [Fact]
     public async Task DialAsync_TimeoutPassesWhileConnectCannotComplete_FailsWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using FullAcceptQueue target = await FullAcceptQueue.CreateAsync();
         var dialer = new Dialer { Timeout = Second };
         Spawned dial = await Spawned.ParkedAsync(

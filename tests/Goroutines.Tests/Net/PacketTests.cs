@@ -94,7 +94,7 @@ public sealed class PacketTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_PassesWhileReadFromBlocked_FailsWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using PacketConn conn = Network.ListenPacket("udp", "127.0.0.1:0");
         conn.SetReadDeadline(clock.GetUtcNow() + Second);
         Spawned reader = await Spawned.ParkedAsync(async () => await conn.ReadFromAsync(new byte[64]), WaitReason.IOWait);
@@ -115,7 +115,7 @@ public sealed class PacketTests : RuntimeTest
     [Fact]
     public async Task SetReadDeadline_OnDialedUdpConn_FailsBlockedReadWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using PacketConn server = Network.ListenPacket("udp", "127.0.0.1:0");
         using Conn client = await GoTest.RunAsync(async () => await Network.DialAsync("udp", server.LocalAddr!.ToString()!));
         client.SetReadDeadline(clock.GetUtcNow() + Second);

@@ -141,7 +141,7 @@ public sealed class ReadAtLeastTests : RuntimeTest
     [Fact]
     public async Task ReadExactlyAsync_ReadDeadlinePassesAfterPartCame_FailsWithTimeout()
     {
-        using FakeClock clock = FakeClock.Install();
+        using FakeRuntimeClock clock = FakeRuntimeClock.Install();
         using TcpPair pair = await TcpPair.OpenAsync();
         pair.Server.SetReadDeadline(clock.GetUtcNow() + TimeSpan.FromSeconds(1));
         byte[] buffer = new byte[8];

@@ -1,14 +1,15 @@
 // Licensed under the MIT License.
 
 using System;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Scheduling;
 using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
+using Goroutines.Time;
 
 using Xunit;
 
@@ -96,17 +97,19 @@ public sealed class MutexTests : RuntimeTest
     [Fact]
     public async Task Unlock_WaiterWaitedOverOneMillisecond_HandsTheLockOverInsteadOfLettingANewcomerTakeIt()
     {
-        // Go's starvation mode, step by step on one processor (so nothing runs behind our back):
-        // a waiter that waited over 1 ms and then lost the lock to a newcomer switches the mutex
-        // to starvation mode; the next unlock hands it the lock, and a newcomer's TryLock fails.
+        // Go's starvation mode, step by step on one processor (so nothing runs behind our back), in
+        // a bubble, whose clock measures the waits: a waiter that waited over 1 ms and then lost the
+        // lock to a newcomer switches the mutex to starvation mode; the next unlock hands it the
+        // lock, and a newcomer's TryLock fails.
         Settings.SetMaxProcs(1);
-        var mu = new Mutex();
         var order = new EventOrder();
-        await GoTest.RunAsync(async () =>
+        await SyncTest.RunAsync(async () =>
         {
+            var mu = new Mutex();
             await mu.LockAsync();
             Goroutine? waiterGoroutine = null;
-            Task waiter = GoTest.Start(async () =>
+            var waiter = new WaitGroup();
+            waiter.Go(async () =>
             {
                 waiterGoroutine = Goroutine.Running;
                 order.Expect(2);
@@ -116,29 +119,27 @@ public sealed class MutexTests : RuntimeTest
             });
 
             order.Expect(1);
-            await GoTest.YieldUntilAsync(() => IsParkedOnMutex(waiterGoroutine), "the waiter to park on the mutex");
+            await SyncTest.WaitAsync();
+            Assert.True(IsParkedOnMutex(waiterGoroutine), "The waiter did not park on the mutex.");
 
             // The condition under test is time itself: the waiter must have waited over 1 ms.
-            var waited = Stopwatch.StartNew();
-            while (waited.Elapsed < TimeSpan.FromMilliseconds(2))
-            {
-                Thread.SpinWait(100);
-            }
+            await Clock.SleepAsync(TimeSpan.FromMilliseconds(2));
 
             mu.Unlock();               // normal mode: wakes the waiter, which must compete...
             Assert.True(mu.TryLock()); // ...and a running newcomer wins
             Assert.Equal(GoroutineStatus.Runnable, waiterGoroutine!.Status);
-            await GoTest.YieldUntilAsync(() => IsParkedOnMutex(waiterGoroutine), "the woken waiter to find the mutex held and park again");
+            await SyncTest.WaitAsync();
+            Assert.True(IsParkedOnMutex(waiterGoroutine), "The woken waiter did not find the mutex held and park again.");
             order.Expect(3);           // it switched the mutex to starvation mode and queued first
 
             mu.Unlock();                // starvation mode: handed to the waiter
             Assert.False(mu.TryLock()); // a newcomer cannot take it
-            await waiter.Within(what: "the waiter handed the lock");
+            await waiter.WaitAsync();
             order.Finish(5);
-        });
 
-        Assert.True(mu.TryLock(), "The mutex did not leave starvation mode after its last waiter.");
-        mu.Unlock();
+            Assert.True(mu.TryLock(), "The mutex did not leave starvation mode after its last waiter.");
+            mu.Unlock();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     private static bool IsParkedOnMutex(Goroutine? g) =>

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Goroutines.Channels;
 using Goroutines.Scheduling;
 using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 using Goroutines.Time;
 
@@ -15,21 +16,40 @@ using Xunit;
 
 namespace Goroutines.Tests.Time;
 
+/// <summary>
+/// Sleeping. What a sleep does is tested in bubbles (<see cref="SyncTest"/>), where each wake-up
+/// is asserted at its exact virtual instant. The runtime's own path stays on the runtime's clock:
+/// sleepers spread over every processor's timer heap (<see cref="FakeRuntimeClock"/>), a thread
+/// blocked in Sleep (which a bubble cannot see), the system clock, the system monitor's firing
+/// behind a processor that never yields, and replacing the clock.
+/// </summary>
 public sealed class SleepTests : RuntimeTest
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
     [Fact]
     public async Task SleepAsync_ParksWithReasonUntilTheDurationPassed()
     {
-        using var clock = FakeClock.Install();
-        Spawned sleeper = await Spawned.ParkedAsync(async () => await Clock.SleepAsync(Second), WaitReason.Sleep);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            Goroutine? sleeper = null;
+            var woke = new Chan<TimeSpan>(1);
+            Go.Run(async () =>
+            {
+                sleeper = Goroutine.Running;
+                await Clock.SleepAsync(Second);
+                woke.TrySend(Clock.Since(start));
+            });
 
-        clock.Advance(Second - TimeSpan.FromTicks(1));
-        Assert.True(sleeper.IsParked(WaitReason.Sleep), "The sleeper woke before its duration passed.");
+            await Clock.SleepAsync(Second - Tick);
+            Assert.True(
+                sleeper is { Status: GoroutineStatus.Waiting, WaitReason: WaitReason.Sleep },
+                $"The sleeper woke before its duration passed: it is {sleeper?.Status} ({sleeper?.WaitReason}).");
 
-        clock.Advance(TimeSpan.FromTicks(1));
-        await sleeper.Completion.Within(what: "the sleeper whose duration passed");
+            Assert.Equal(Second, await woke.ReceiveAsync());
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Theory]
@@ -37,21 +57,23 @@ public sealed class SleepTests : RuntimeTest
     [InlineData(-1)]
     public async Task SleepAsync_NonPositiveDuration_CompletesAtOnce(int seconds)
     {
-        using var clock = FakeClock.Install();
-        await GoTest.RunAsync(async () =>
+        await SyncTest.RunAsync(async () =>
         {
+            Instant start = Clock.Now();
             ValueTask sleep = Clock.SleepAsync(TimeSpan.FromSeconds(seconds));
             Assert.True(sleep.IsCompletedSuccessfully);
             await sleep;
-        });
+            Assert.Equal(TimeSpan.Zero, Clock.Since(start));
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task SleepAsync_ManySleepers_EachWakesAtItsDeadlineInOrder()
     {
         // 2,000 goroutines sleep 1..200 s spread over every processor's heap; the clock then moves one
-        // second at a time. After each step, exactly the sleepers due by then have woken.
-        using var clock = FakeClock.Install();
+        // second at a time. After each step, exactly the sleepers due by then have woken. (A bubble
+        // keeps its sleepers in a heap of its own: this tests the processors' heaps, on a replaced clock.)
+        using var clock = FakeRuntimeClock.Install();
         const int sleepers = 2_000;
         var random = new Random(7);
         int[] seconds = Enumerable.Range(0, sleepers).Select(_ => random.Next(1, 201)).ToArray();
@@ -93,7 +115,7 @@ public sealed class SleepTests : RuntimeTest
     [Fact]
     public async Task Sleep_PlainThread_BlocksUntilTheDurationPassed()
     {
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
         PlainThread sleeper = PlainThread.Start(() => Clock.Sleep(Second));
         sleeper.WaitUntilBlocked("the plain thread to sleep");
 
@@ -106,7 +128,7 @@ public sealed class SleepTests : RuntimeTest
     public async Task Sleep_OnAGoroutineWithOneProcessor_HandsTheProcessorOn()
     {
         Settings.SetMaxProcs(1);
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
         Spawned sleeper = await Spawned.StartAsync(() =>
         {
             Clock.Sleep(Second);
@@ -177,7 +199,7 @@ public sealed class SleepTests : RuntimeTest
     public async Task Provider_Replaced_QueuedTimersKeepTheirRemainingTime()
     {
         var timer = new Goroutines.Time.Timer(TimeSpan.FromHours(1));
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
 
         clock.Advance(TimeSpan.FromMinutes(59));
         Assert.False(timer.C.TryReceive(out _), "The timer fired early after the clock changed.");

@@ -4,7 +4,8 @@ using System;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
-using Goroutines.Scheduling;
+using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 using Goroutines.Time;
 
@@ -12,51 +13,60 @@ using Xunit;
 
 namespace Goroutines.Tests.Time;
 
+/// <summary>
+/// Go's tickers, in bubbles (<see cref="SyncTest"/>): every tick is asserted at its exact virtual
+/// instant. A clock that jumps several periods past a tick at once is the runtime's path on a
+/// replaced clock (<see cref="FakeRuntimeClock"/>): a bubble's time stops at every tick.
+/// </summary>
 public sealed class TickerTests : RuntimeTest
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HalfASecond = TimeSpan.FromSeconds(0.5);
 
     [Fact]
-    public void C_EveryPeriod_ReceivesATick()
+    public async Task C_EveryPeriod_ReceivesATick()
     {
-        using var clock = FakeClock.Install();
-        var ticker = new Ticker(Second);
-
-        for (int tick = 1; tick <= 5; tick++)
+        await SyncTest.RunAsync(async () =>
         {
-            clock.Advance(Second);
-            Assert.True(ticker.C.TryReceive(out DateTimeOffset at), $"Tick {tick} did not come.");
-            Assert.Equal(clock.GetUtcNow(), at);
-            Assert.False(ticker.C.TryReceive(out _), $"Tick {tick} came twice.");
-        }
+            Instant start = Clock.Now();
+            var ticker = new Ticker(Second);
 
-        ticker.Stop();
+            for (int tick = 1; tick <= 5; tick++)
+            {
+                DateTimeOffset at = await ticker.C.ReceiveAsync();
+                Assert.Equal(Second * tick, Clock.Since(start));
+                Assert.Equal(Clock.Provider.GetUtcNow(), at);
+                Assert.False(ticker.C.TryReceive(out _), $"Tick {tick} came twice.");
+            }
+
+            ticker.Stop();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void C_SlowReceiver_MissesTicksInsteadOfQueueingThem()
+    public async Task C_SlowReceiver_MissesTicksInsteadOfQueueingThem()
     {
-        using var clock = FakeClock.Install();
-        var ticker = new Ticker(Second);
-
-        for (int i = 0; i < 5; i++)
+        await SyncTest.RunAsync(async () =>
         {
-            clock.Advance(Second);
-        }
+            Instant start = Clock.Now();
+            var ticker = new Ticker(Second);
 
-        Assert.True(ticker.C.TryReceive(out _));
-        Assert.False(ticker.C.TryReceive(out _), "A slow receiver found more than one tick waiting.");
+            await Clock.SleepAsync((Second * 5) + HalfASecond); // five ticks came meanwhile
 
-        // The next tick keeps the original cadence.
-        clock.Advance(Second);
-        Assert.True(ticker.C.TryReceive(out _));
-        ticker.Stop();
+            Assert.True(ticker.C.TryReceive(out _));
+            Assert.False(ticker.C.TryReceive(out _), "A slow receiver found more than one tick waiting.");
+
+            // The next tick keeps the original cadence.
+            await ticker.C.ReceiveAsync();
+            Assert.Equal(Second * 6, Clock.Since(start));
+            ticker.Stop();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public void C_ClockJumpsSeveralPeriods_NextTickStaysOnTheGrid()
     {
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
         var ticker = new Ticker(Second);
 
         clock.Advance(TimeSpan.FromSeconds(3.5));
@@ -70,50 +80,58 @@ public sealed class TickerTests : RuntimeTest
     }
 
     [Fact]
-    public void Stop_UnreceivedTick_IsDroppedAndNoMoreCome()
+    public async Task Stop_UnreceivedTick_IsDroppedAndNoMoreCome()
     {
-        using var clock = FakeClock.Install();
-        var ticker = new Ticker(Second);
-        clock.Advance(Second);
-
-        ticker.Stop();
-        clock.Advance(Second * 5);
-
-        Assert.False(ticker.C.TryReceive(out _), "A tick was received after Stop returned.");
-    }
-
-    [Fact]
-    public void Dispose_StopsTheTicker()
-    {
-        using var clock = FakeClock.Install();
-        var ticker = new Ticker(Second);
-        using (ticker)
+        await SyncTest.RunAsync(async () =>
         {
-            clock.Advance(Second);
-            Assert.True(ticker.C.TryReceive(out _));
-        }
+            var ticker = new Ticker(Second);
+            await Clock.SleepAsync(Second + HalfASecond); // a tick came at 1 s, and nobody received
 
-        clock.Advance(Second * 3);
-        Assert.False(ticker.C.TryReceive(out _), "A disposed ticker kept ticking.");
+            ticker.Stop();
+            await Clock.SleepAsync(Second * 5);
+
+            Assert.False(ticker.C.TryReceive(out _), "A tick was received after Stop returned.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Reset_NewPeriod_DropsTheStaleTickAndTicksAtTheNewPace()
+    public async Task Dispose_StopsTheTicker()
     {
-        using var clock = FakeClock.Install();
-        var ticker = new Ticker(Second);
-        clock.Advance(Second);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var ticker = new Ticker(Second);
+            using (ticker)
+            {
+                await ticker.C.ReceiveAsync();
+                Assert.Equal(Second, Clock.Since(start));
+            }
 
-        ticker.Reset(Second * 3);
-        Assert.False(ticker.C.TryReceive(out _), "A tick from before Reset was received after it.");
+            await Clock.SleepAsync(Second * 3);
+            Assert.False(ticker.C.TryReceive(out _), "A disposed ticker kept ticking.");
+        }).WaitAsync(TestTimeouts.Default);
+    }
 
-        clock.Advance(Second * 2);
-        Assert.False(ticker.C.TryReceive(out _), "The ticker kept its old period.");
-        clock.Advance(Second);
-        Assert.True(ticker.C.TryReceive(out _));
-        clock.Advance(Second * 3);
-        Assert.True(ticker.C.TryReceive(out _));
-        ticker.Stop();
+    [Fact]
+    public async Task Reset_NewPeriod_DropsTheStaleTickAndTicksAtTheNewPace()
+    {
+        await SyncTest.RunAsync(async () =>
+        {
+            var ticker = new Ticker(Second);
+            await Clock.SleepAsync(Second + HalfASecond); // a tick came at 1 s, and nobody received
+            Instant resetAt = Clock.Now();
+
+            ticker.Reset(Second * 3);
+            Assert.False(ticker.C.TryReceive(out _), "A tick from before Reset was received after it.");
+
+            await Clock.SleepAsync((Second * 3) - TimeSpan.FromTicks(1));
+            Assert.False(ticker.C.TryReceive(out _), "The ticker kept its old period.");
+            await ticker.C.ReceiveAsync();
+            Assert.Equal(Second * 3, Clock.Since(resetAt));
+            await ticker.C.ReceiveAsync();
+            Assert.Equal(Second * 6, Clock.Since(resetAt));
+            ticker.Stop();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Theory]
@@ -137,25 +155,27 @@ public sealed class TickerTests : RuntimeTest
     [Fact]
     public async Task Tick_GoroutineReceivingInALoop_GetsATickPerPeriod()
     {
-        using var clock = FakeClock.Install();
-        ReceiveOnlyChan<DateTimeOffset> ticks = Clock.Tick(Second);
-        var received = new Chan<DateTimeOffset>(3);
-        Spawned receiver = await Spawned.StartAsync(async () =>
+        await SyncTest.RunAsync(async () =>
         {
-            for (int i = 0; i < 3; i++)
+            DateTimeOffset start = Clock.Provider.GetUtcNow();
+            ReceiveOnlyChan<DateTimeOffset> ticks = Clock.Tick(Second);
+            var received = new Chan<DateTimeOffset>(3);
+            var receiver = new WaitGroup();
+            receiver.Go(async () =>
             {
-                await received.SendAsync(await ticks.ReceiveAsync());
+                for (int i = 0; i < 3; i++)
+                {
+                    await received.SendAsync(await ticks.ReceiveAsync());
+                }
+            });
+
+            for (int i = 1; i <= 3; i++)
+            {
+                Assert.Equal(start + (Second * i), await received.ReceiveAsync());
             }
-        });
 
-        for (int i = 1; i <= 3; i++)
-        {
-            receiver.WaitUntilParked(WaitReason.ChanReceive);
-            clock.Advance(Second);
-            Assert.Equal(clock.GetUtcNow(), await GoTest.RunAsync(async () => await received.ReceiveAsync()));
-        }
-
-        await receiver.Completion.Within(what: "the receiver of three ticks");
+            await receiver.WaitAsync();
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Theory]

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 using Goroutines.Time;
 
@@ -15,29 +16,42 @@ using Timer = Goroutines.Time.Timer;
 
 namespace Goroutines.Tests.Time;
 
+/// <summary>
+/// Go's timers. Their behaviour is tested in bubbles (<see cref="SyncTest"/>), whose time jumps
+/// to the next deadline as soon as every goroutine waits, so each firing is asserted at its exact
+/// virtual instant. The runtime's own path on a replaced clock (a firing late past its deadline, a
+/// provider's timer firing on another thread or inside its own change, a deadline beyond an
+/// <see cref="ITimer"/>'s range) is tested with <see cref="FakeRuntimeClock"/>, and real firings
+/// racing Stop and Reset on the system clock.
+/// </summary>
 public sealed class TimerTests : RuntimeTest
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
     [Fact]
-    public void C_DurationPassed_ReceivesTheClockTimeOfFiring()
+    public async Task C_DurationPassed_ReceivesTheClockTimeOfFiring()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var timer = new Timer(Second);
 
-        clock.Advance(Second - TimeSpan.FromTicks(1));
-        Assert.False(timer.C.TryReceive(out _), "The timer fired before its duration passed.");
+            await Clock.SleepAsync(Second - Tick);
+            Assert.False(timer.C.TryReceive(out _), "The timer fired before its duration passed.");
 
-        clock.Advance(TimeSpan.FromTicks(1));
-        Assert.True(timer.C.TryReceive(out DateTimeOffset fired), "The timer did not fire when its duration passed.");
-        Assert.Equal(clock.GetUtcNow(), fired);
-        Assert.False(timer.Stop(), "Stop after the value was received should report the timer already fired.");
+            DateTimeOffset fired = await timer.C.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.Equal(Clock.Provider.GetUtcNow(), fired);
+            Assert.False(timer.Stop(), "Stop after the value was received should report the timer already fired.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public void C_FiredLate_ReceivesTheTimeItWasDue()
     {
-        using var clock = FakeClock.Install();
+        // A bubble fires every timer at its deadline: lateness needs a clock that jumps past it.
+        using var clock = FakeRuntimeClock.Install();
         DateTimeOffset due = clock.GetUtcNow() + Second;
         var timer = new Timer(Second);
 
@@ -53,82 +67,98 @@ public sealed class TimerTests : RuntimeTest
     [InlineData(-5)]
     public async Task C_NonPositiveDuration_FiresAtOnce(int seconds)
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(TimeSpan.FromSeconds(seconds));
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var timer = new Timer(TimeSpan.FromSeconds(seconds));
 
-        // Due now: the scheduler's rounds or the monitor fire it without the clock moving.
-        DateTimeOffset fired = await GoTest.RunAsync(async () => await timer.C.ReceiveAsync());
-        Assert.Equal(clock.GetUtcNow(), fired);
+            // Due now: it fires without the clock moving.
+            DateTimeOffset fired = await timer.C.ReceiveAsync();
+            Assert.Equal(TimeSpan.Zero, Clock.Since(start));
+            Assert.Equal(start.Wall, fired);
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Stop_BeforeFiring_ReturnsTrueAndNothingIsEverSent()
+    public async Task Stop_BeforeFiring_ReturnsTrueAndNothingIsEverSent()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
+        await SyncTest.RunAsync(async () =>
+        {
+            var timer = new Timer(Second);
 
-        Assert.True(timer.Stop());
-        clock.Advance(Second * 10);
+            Assert.True(timer.Stop());
+            await Clock.SleepAsync(Second * 10);
 
-        Assert.False(timer.C.TryReceive(out _));
-        Assert.False(timer.Stop(), "A second Stop should report the timer already stopped.");
+            Assert.False(timer.C.TryReceive(out _));
+            Assert.False(timer.Stop(), "A second Stop should report the timer already stopped.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Stop_FiredButNotReceived_ReturnsTrueAndTakesTheValueBack()
+    public async Task Stop_FiredButNotReceived_ReturnsTrueAndTakesTheValueBack()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
-        clock.Advance(Second);
+        await SyncTest.RunAsync(async () =>
+        {
+            var timer = new Timer(Second);
+            await Clock.SleepAsync(Second * 2); // it fired at 1 s, and nobody received
 
-        // Go 1.23: the channel is synchronous in effect, so an unreceived value was never sent.
-        Assert.True(timer.Stop());
-        Assert.False(timer.C.TryReceive(out _), "A stale value was received after Stop returned.");
+            // Go 1.23: the channel is synchronous in effect, so an unreceived value was never sent.
+            Assert.True(timer.Stop());
+            Assert.False(timer.C.TryReceive(out _), "A stale value was received after Stop returned.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Reset_FiredButNotReceived_DropsTheStaleValueAndFiresAgainLater()
+    public async Task Reset_FiredButNotReceived_DropsTheStaleValueAndFiresAgainLater()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
-        clock.Advance(Second);
-        DateTimeOffset resetAt = clock.GetUtcNow();
+        await SyncTest.RunAsync(async () =>
+        {
+            var timer = new Timer(Second);
+            await Clock.SleepAsync(Second * 2); // it fired at 1 s, and nobody received
+            Instant resetAt = Clock.Now();
 
-        Assert.True(timer.Reset(Second * 2));
-        Assert.False(timer.C.TryReceive(out _), "A value from before Reset was received after it.");
+            Assert.True(timer.Reset(Second * 2));
+            Assert.False(timer.C.TryReceive(out _), "A value from before Reset was received after it.");
 
-        clock.Advance(Second);
-        Assert.False(timer.C.TryReceive(out _), "The reset timer fired early.");
-        clock.Advance(Second);
-        Assert.True(timer.C.TryReceive(out DateTimeOffset fired));
-        Assert.Equal(resetAt + (Second * 2), fired);
+            await Clock.SleepAsync((Second * 2) - Tick);
+            Assert.False(timer.C.TryReceive(out _), "The reset timer fired early.");
+            DateTimeOffset fired = await timer.C.ReceiveAsync();
+            Assert.Equal(Second * 2, Clock.Since(resetAt));
+            Assert.Equal(resetAt.Wall + (Second * 2), fired);
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Reset_StoppedTimer_ReturnsFalseAndRestartsIt()
+    public async Task Reset_StoppedTimer_ReturnsFalseAndRestartsIt()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
-        timer.Stop();
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var timer = new Timer(Second);
+            timer.Stop();
 
-        Assert.False(timer.Reset(Second));
-        clock.Advance(Second);
+            Assert.False(timer.Reset(Second));
 
-        Assert.True(timer.C.TryReceive(out _));
+            await timer.C.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
-    public void Reset_ActiveTimer_ReturnsTrueAndMovesTheDeadline()
+    public async Task Reset_ActiveTimer_ReturnsTrueAndMovesTheDeadline()
     {
-        using var clock = FakeClock.Install();
-        var timer = new Timer(Second);
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var timer = new Timer(Second);
 
-        Assert.True(timer.Reset(Second * 3));
-        clock.Advance(Second * 2);
-        Assert.False(timer.C.TryReceive(out _), "The timer fired at its old deadline.");
+            Assert.True(timer.Reset(Second * 3));
+            await Clock.SleepAsync((Second * 3) - Tick);
+            Assert.False(timer.C.TryReceive(out _), "The timer fired at its old deadline.");
 
-        clock.Advance(Second);
-        Assert.True(timer.C.TryReceive(out _));
+            await timer.C.ReceiveAsync();
+            Assert.Equal(Second * 3, Clock.Since(start));
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
@@ -137,7 +167,7 @@ public sealed class TimerTests : RuntimeTest
         // One thread advances the clock past the deadline (firing the timer) while another resets
         // it far ahead. Whichever wins, once both returned: no value from the first deadline is
         // receivable, Reset saw the timer active, and the reset deadline fires exactly once.
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
         for (int round = 0; round < 500; round++)
         {
             var timer = new Timer(Second);
@@ -203,11 +233,10 @@ public sealed class TimerTests : RuntimeTest
     [Fact]
     public async Task Reset_ProviderFiresInsideItsOwnTimerChange_NoDeadlock()
     {
-        // The fake clock, as Microsoft's FakeTimeProvider, runs a timer changed to "due now" inside
-        // the Change call, so firing runtime timers (taking their monitors) may happen on any thread
-        // that arms the clock. Threads resetting timers to zero and advancing the clock at once
-        // must all finish.
-        using var clock = FakeClock.Install();
+        // FakeTimeProvider runs a timer changed to "due now" inside the Change call, so firing
+        // runtime timers (taking their monitors) may happen on any thread that arms the clock.
+        // Threads resetting timers to zero and advancing the clock at once must all finish.
+        using var clock = FakeRuntimeClock.Install();
         Timer[] timers = Enumerable.Range(0, 4).Select(_ => new Timer(TimeSpan.FromHours(1))).ToArray();
         using var start = new Barrier(4);
         PlainThread[] threads = Enumerable.Range(0, 4).Select(t => PlainThread.Start(() =>
@@ -238,7 +267,7 @@ public sealed class TimerTests : RuntimeTest
     [Fact]
     public void Reset_DeadlineBeyondWhatAnITimerTakes_Works()
     {
-        using var clock = FakeClock.Install();
+        using var clock = FakeRuntimeClock.Install();
         var timer = new Timer(TimeSpan.FromDays(100));
 
         clock.Advance(TimeSpan.FromDays(99));
@@ -250,35 +279,42 @@ public sealed class TimerTests : RuntimeTest
     [Fact]
     public async Task C_InSelect_TimesOutAWaitingReceive()
     {
-        using var clock = FakeClock.Install();
-        var never = new Chan<int>();
-        var timer = new Timer(Second);
-        Task<int> chosen = GoTest.Start(async () => await new Select().Receive(never).Receive(timer.C).WaitAsync());
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var never = new Chan<int>();
+            var timer = new Timer(Second);
 
-        clock.Advance(Second);
+            int chosen = await new Select().Receive(never).Receive(timer.C).WaitAsync();
 
-        Assert.Equal(1, await chosen.Within(what: "the select to take the timeout"));
+            Assert.Equal(1, chosen);
+            Assert.Equal(Second, Clock.Since(start));
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task AfterFunc_DurationPassed_RunsTheFunctionInItsOwnGoroutine()
     {
-        using var clock = FakeClock.Install();
-        var ran = new Chan<long>(1);
-        Timer timer = Clock.AfterFunc(Second, () => ran.TrySend(Goroutines.Scheduling.Goroutine.Running?.Id ?? 0));
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            var ran = new Chan<long>(1);
+            Timer timer = Clock.AfterFunc(Second, () => ran.TrySend(Goroutines.Scheduling.Goroutine.Running?.Id ?? 0));
+            Assert.True(timer.C.IsNil, "An AfterFunc timer has no channel.");
 
-        Assert.True(timer.C.IsNil, "An AfterFunc timer has no channel.");
-        clock.Advance(Second);
-
-        long id = await GoTest.RunAsync(async () => await ran.ReceiveAsync());
-        Assert.NotEqual(0, id);
-        Assert.False(timer.Stop(), "Stop after the function started should report it fired.");
+            long id = await ran.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.NotEqual(0, id);
+            Assert.NotEqual(Go.CurrentGoroutineId, id);
+            Assert.False(timer.Stop(), "Stop after the function started should report it fired.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
     public async Task AfterFunc_FiredByAnotherThread_RunsInTheCallersExecutionContext()
     {
-        using var clock = FakeClock.Install();
+        // The firing thread is the test's own, with a value of its own: a runtime clock the test advances.
+        using var clock = FakeRuntimeClock.Install();
         var flowed = new AsyncLocal<string?>();
         var seen = new Chan<string?>(1);
         flowed.Value = "registrant";
@@ -296,14 +332,16 @@ public sealed class TimerTests : RuntimeTest
     }
 
     [Fact]
-    public void AfterFunc_StoppedBeforeFiring_NeverRuns()
+    public async Task AfterFunc_StoppedBeforeFiring_NeverRuns()
     {
-        using var clock = FakeClock.Install();
         int runs = 0;
-        Timer timer = Clock.AfterFunc(Second, () => Interlocked.Increment(ref runs));
+        await SyncTest.RunAsync(async () =>
+        {
+            Timer timer = Clock.AfterFunc(Second, () => Interlocked.Increment(ref runs));
 
-        Assert.True(timer.Stop());
-        clock.Advance(Second * 5);
+            Assert.True(timer.Stop());
+            await Clock.SleepAsync(Second * 5);
+        }).WaitAsync(TestTimeouts.Default);
 
         Assert.Equal(0, Volatile.Read(ref runs));
     }
@@ -315,14 +353,17 @@ public sealed class TimerTests : RuntimeTest
     [Fact]
     public async Task After_DurationPassed_ChannelReceivesOnce()
     {
-        using var clock = FakeClock.Install();
-        ReceiveOnlyChan<DateTimeOffset> after = Clock.After(Second);
-        Task<DateTimeOffset> received = GoTest.Start(async () => await after.ReceiveAsync());
+        await SyncTest.RunAsync(async () =>
+        {
+            Instant start = Clock.Now();
+            ReceiveOnlyChan<DateTimeOffset> after = Clock.After(Second);
 
-        clock.Advance(Second);
+            DateTimeOffset received = await after.ReceiveAsync();
+            Assert.Equal(Second, Clock.Since(start));
+            Assert.Equal(Clock.Provider.GetUtcNow(), received);
 
-        Assert.Equal(clock.GetUtcNow(), await received.Within(what: "the value of After"));
-        clock.Advance(Second * 5);
-        Assert.False(after.TryReceive(out _), "After sent more than once.");
+            await Clock.SleepAsync(Second * 5);
+            Assert.False(after.TryReceive(out _), "After sent more than once.");
+        }).WaitAsync(TestTimeouts.Default);
     }
 }
