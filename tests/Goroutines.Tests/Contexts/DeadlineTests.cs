@@ -26,16 +26,6 @@ public sealed class DeadlineTests : RuntimeTest
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
-    public DeadlineTests()
-    {
-        // Works around a runtime bug: contexts canceled before anyone asked for their Done share
-        // one closed channel, made on the process's first such cancel, and made inside a bubble it
-        // belongs to that bubble, so that every later receive from it elsewhere throws. These
-        // tests cancel such contexts in bubbles: the channel is made here first, outside every
-        // bubble. Remove once that channel belongs to no bubble.
-        Context.WithCancel(Context.Background).Cancel();
-    }
-
     [Fact]
     public async Task WithTimeout_TimePasses_DoneWithDeadlineExceeded()
     {
