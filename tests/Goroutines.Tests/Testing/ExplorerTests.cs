@@ -3,9 +3,11 @@
 using System;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Diagnostics;
 using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 
@@ -104,7 +106,19 @@ public sealed class ExplorerTests : RuntimeTest
         ExplorationFailedException found = await Assert.ThrowsAsync<ExplorationFailedException>(() => Explorer.ExploreAsync(
             async () =>
             {
-                await Task.Delay(1); // completes on a timer thread: a ready from outside the bubble
+                // A task another thread completes once this goroutine is parked on it: the ready
+                // comes from outside the bubble (a timer's task could be done before the await).
+                var foreign = new TaskCompletionSource();
+                long awaiting = Go.CurrentGoroutineId;
+                var completer = new Thread(() =>
+                {
+                    Poll.Until(
+                        () => GoroutineDump.Capture().Goroutines.Any(g => g.Id == awaiting && g.WaitReason == "await"),
+                        TestTimeouts.Default);
+                    foreign.SetResult();
+                }) { IsBackground = true };
+                completer.Start();
+                await foreign.Task;
                 throw new InvalidOperationException("after a foreign await");
             },
             new ExplorationOptions { Iterations = 1 }));
