@@ -31,17 +31,17 @@ namespace Goroutines.Scheduling;
 //     under the bubble's lock, and its poster (a member in its step, or the bubble firing its
 //     timers) keeps _active above zero until it is counted: idle is never seen in between;
 //   exit: counts down and leaves the member list;
-//   a step's end, an exit and a spawn call Progress, which acts when _active is 0: it
+//   a step's end, an exit and a spawn call MoveOn, which acts when _active is 0: it
 //     readies a goroutine in Wait, else completes the bubble when no member is left, else
 //     advances time to the next timer, else fails with a deadlock (or, once the body has
 //     returned, with a leak: the goroutines left behind).
 // The park is counted before the scheduled flag drops, so no ready can be counted before
-// the park it ends. While Progress fires timers (_advancing) nobody else acts, so time
+// the park it ends. While MoveOn fires timers (_advancing) nobody else acts, so time
 // moves one instant at a time.
 //
 // Explored (a ScheduleChooser): the bubble also decides who runs. Its goroutines never
 // reach a run queue by themselves: a spawn, a ready, a yield and a step that leaves more
-// work put the member on _runnable, and Progress releases one chosen goroutine at a time
+// work put the member on _runnable, and MoveOn releases one chosen goroutine at a time
 // (_running) into the scheduler; the next choice is made when its step ends. Every safe
 // point asks the chooser whether to yield (SafePoint), selects take their seeds from it
 // and timers due at one instant fire in its order. A ready from outside the bubble's own
@@ -66,12 +66,11 @@ namespace Goroutines.Scheduling;
 // - _active == number of members with DurablyBlocked false (the Wait caller included).
 // - Explored: at most one member is released (_running) at a time; a member is on
 //   _runnable at most once, and never while it is _running.
-// - Once _finished, Progress does nothing: the bubble's outcome is decided. An explored
+// - Once _finished, MoveOn does nothing: the bubble's outcome is decided. An explored
 //   bubble then ends the goroutines it held runnable without running them (Scheduler.Abandon).
 internal sealed class Bubble
 {
     private static readonly ConditionalWeakTable<Goroutine, BubbleMember> s_members = [];
-
 
     // The bubble whose timers or wake-ups this thread is firing (its own flow, though no goroutine of it runs here).
     [ThreadStatic]
@@ -117,9 +116,6 @@ internal sealed class Bubble
 
     /// <summary>Whether a chooser decides the bubble's schedule.</summary>
     public bool IsExplored => _chooser is not null;
-
-    /// <summary>The chooser of an explored bubble.</summary>
-    public ScheduleChooser? Chooser => _chooser;
 
     /// <summary>Now on the bubble's clock, in <see cref="Stopwatch.Frequency"/> units from its epoch.</summary>
     public long NowTimestamp => Volatile.Read(ref _now);
@@ -208,8 +204,9 @@ internal sealed class Bubble
 
     /// <summary>
     /// Makes <paramref name="g"/>, just created by a member (or the bubble's start), a member. Returns
-    /// whether the bubble queues it itself (explored); otherwise the spawner queues it as usual.
-    /// The spawning thread, before the goroutine is queued, holding no runtime section.
+    /// whether the bubble queues it itself (explored: the spawner then calls <see cref="MoveOn"/>,
+    /// outside its runtime section); otherwise the spawner queues it as usual. The spawning thread,
+    /// before the goroutine is queued.
     /// </summary>
     public bool Adopt(Goroutine g, bool isRoot)
     {
@@ -234,7 +231,6 @@ internal sealed class Bubble
             _runnable.Add(member);
         }
 
-        Progress();
         return true;
     }
 
@@ -261,7 +257,7 @@ internal sealed class Bubble
         }
         else
         {
-            Progress();
+            MoveOn();
         }
     }
 
@@ -375,7 +371,7 @@ internal sealed class Bubble
             }
         }
 
-        Progress();
+        MoveOn();
     }
 
     /// <summary>
@@ -410,12 +406,11 @@ internal sealed class Bubble
     }
 
     /// <summary>
-    /// Parks <paramref name="caller"/> until every other member is durably blocked (Go's
+    /// Parks the calling member until every other member is durably blocked (Go's
     /// <c>synctest.Wait</c>). Time does not move for it: the Wait returns first.
     /// </summary>
-    public ValueTask WaitAsync(BubbleMember caller)
+    public ValueTask WaitAsync()
     {
-        _ = caller;
         SignalWaiter waiter = SignalWaiter.Rent();
         lock (_lock)
         {
@@ -455,9 +450,11 @@ internal sealed class Bubble
     // Whether the calling flow is the bubble's own: one of its goroutines, or its timers firing.
     private bool IsOwnFlow() => t_acting == this || MemberOf(Goroutine.Running)?.Bubble == this;
 
-    // Moves the bubble on (see the header): releases the chosen goroutine, readies the Wait
-    // caller, advances time, or decides the outcome. Any thread, holding no lock.
-    private void Progress()
+    /// <summary>
+    /// Moves the bubble on (see the header): releases the chosen goroutine, readies the Wait
+    /// caller, advances time, or decides the outcome. Any thread, holding no lock and no runtime section.
+    /// </summary>
+    public void MoveOn()
     {
         while (true)
         {

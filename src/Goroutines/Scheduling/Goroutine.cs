@@ -241,29 +241,21 @@ internal sealed class Goroutine : SynchronizationContext
     /// <remarks>Go: goready.</remarks>
     public void Enqueue(object item)
     {
-        if (InLiveBubble)
-        {
-            Bubble.MemberOf(this)!.Bubble.NoteWorkArriving();
-        }
-
+        BubbleMember? member = InLiveBubble ? Bubble.MemberOf(this) : null;
+        member?.Bubble.NoteWorkArriving();
         if (Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
             _next = item;
-            MakeReady();
+            MakeReady(member);
             return;
         }
 
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
         posted.Enqueue(item); // a full fence: pairs with the Exchange in FinishStep, and with Exit's
-        if (InLiveBubble)
-        {
-            // A park counted a moment ago is not one: the work is here (Bubble.NotePark's pair).
-            BubbleMember member = Bubble.MemberOf(this)!;
-            member.Bubble.CountAsActive(member);
-        }
+        member?.Bubble.CountAsActive(member); // a park counted a moment ago is not one: the work is here (Bubble.NotePark's pair)
         if (Volatile.Read(ref _scheduled) == Parked && Interlocked.CompareExchange(ref _scheduled, Scheduled, Parked) == Parked)
         {
-            MakeReady();
+            MakeReady(member);
         }
         else if (Volatile.Read(ref _scheduled) == Exited)
         {
@@ -272,11 +264,10 @@ internal sealed class Goroutine : SynchronizationContext
     }
 
     // The winner of scheduled 0 -> 1 queues the goroutine: its bubble decides for a member of one.
-    private void MakeReady()
+    private void MakeReady(BubbleMember? member)
     {
-        if (InLiveBubble)
+        if (member is not null)
         {
-            BubbleMember member = Bubble.MemberOf(this)!;
             member.Bubble.Ready(member);
         }
         else

@@ -219,22 +219,19 @@ internal sealed partial class Scheduler
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal, executionContext);
         _trace?.RecordReady(g, machine, processor, spawned: true);
-        if (bubble is not null)
+        if (bubble?.Adopt(g, isRoot: rootOf is not null) == true)
         {
+            // An explored bubble queues its goroutines itself, one at a time.
             if (processor is not null)
             {
                 machine!.LeaveRuntime(entered);
             }
 
-            if (!bubble.Adopt(g, isRoot: rootOf is not null))
-            {
-                Ready(g);
-            }
-
+            bubble.MoveOn();
             return id;
         }
 
-        QueueRunnable(g, machine, processor, entered);
+        QueueRunnable(g, machine, processor, entered, wakeForRunNext: true);
         return id;
     }
 
@@ -257,7 +254,7 @@ internal sealed partial class Scheduler
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
         _trace?.RecordReady(g, machine, processor, spawned: false);
-        QueueRunnable(g, machine, processor, entered);
+        QueueRunnable(g, machine, processor, entered, wakeForRunNext: true);
     }
 
     /// <summary>
@@ -273,27 +270,24 @@ internal sealed partial class Scheduler
         bool entered = false;
         Processor? processor = machine?.EnterRuntime(out entered);
         _trace?.RecordReady(g, machine, processor, spawned: false);
-        if (processor is null)
-        {
-            PutGlobal(g);
-            Wakep();
-            return;
-        }
-
-        processor.RunQueue.Push(g, next: true, this);
-        machine!.LeaveRuntime(entered);
+        QueueRunnable(g, machine, processor, entered, wakeForRunNext: false);
     }
 
     /// <summary>
     /// The common tail of spawning and readying: runNext of <paramref name="processor"/> (then leaves
-    /// the section <paramref name="machine"/> entered for it), else the global queue; then wakep.
+    /// the section <paramref name="machine"/> entered for it), else the global queue; then wakep,
+    /// for runNext only if <paramref name="wakeForRunNext"/>.
     /// </summary>
-    private void QueueRunnable(Goroutine g, Machine? machine, Processor? processor, bool entered)
+    private void QueueRunnable(Goroutine g, Machine? machine, Processor? processor, bool entered, bool wakeForRunNext)
     {
         if (processor is not null)
         {
             processor.RunQueue.Push(g, next: true, this);
             machine!.LeaveRuntime(entered);
+            if (!wakeForRunNext)
+            {
+                return;
+            }
         }
         else
         {

@@ -81,7 +81,7 @@ public static class SyncTest
     {
         BubbleMember caller = Bubble.MemberOf(Goroutine.Running)
             ?? throw new InvalidOperationException("SyncTest.WaitAsync is for goroutines of a bubble: call it from SyncTest.RunAsync's body or a goroutine it started.");
-        return caller.Bubble.WaitAsync(caller);
+        return caller.Bubble.WaitAsync();
     }
 
     /// <summary>Whether the caller is a goroutine of a bubble.</summary>

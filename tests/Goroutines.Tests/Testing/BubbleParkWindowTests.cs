@@ -19,24 +19,7 @@ public sealed class BubbleParkWindowTests : RuntimeTest
     [Fact]
     public async Task RunAsync_PingPong_NeverReportsADeadlock()
     {
-        await SyncTest.RunAsync(async () =>
-        {
-            var ping = new Chan<int>();
-            var pong = new Chan<int>();
-            Go.Run(async () =>
-            {
-                for (int i = 0; i < Rounds; i++)
-                {
-                    await pong.SendAsync(await ping.ReceiveAsync());
-                }
-            });
-
-            for (int i = 0; i < Rounds; i++)
-            {
-                await ping.SendAsync(i);
-                Assert.Equal(i, await pong.ReceiveAsync());
-            }
-        }).WaitAsync(TestTimeouts.Default);
+        await SyncTest.RunAsync(PingPongAsync).WaitAsync(TestTimeouts.Default);
     }
 
     [Fact]
@@ -48,26 +31,32 @@ public sealed class BubbleParkWindowTests : RuntimeTest
             Instant start = Clock.Now();
             var stop = new Chan<int>();
             Go.Run(async () => await new Select().Receive(stop).Receive(Clock.After(TimeSpan.FromHours(1))).WaitAsync());
-            var ping = new Chan<int>();
-            var pong = new Chan<int>();
-            Go.Run(async () =>
-            {
-                for (int i = 0; i < Rounds; i++)
-                {
-                    await pong.SendAsync(await ping.ReceiveAsync());
-                }
-            });
-
-            for (int i = 0; i < Rounds; i++)
-            {
-                await ping.SendAsync(i);
-                await pong.ReceiveAsync();
-            }
-
+            await PingPongAsync();
             elapsed = Clock.Since(start); // nothing ever waited on time: the clock must not have moved
             stop.Close();
         }).WaitAsync(TestTimeouts.Default);
 
         Assert.Equal(TimeSpan.Zero, elapsed);
+    }
+
+    // Rounds of an unbuffered ping-pong with a second goroutine: every round parks one side while
+    // the other readies it, the window the bubble's accounting must close.
+    private static async Task PingPongAsync()
+    {
+        var ping = new Chan<int>();
+        var pong = new Chan<int>();
+        Go.Run(async () =>
+        {
+            for (int i = 0; i < Rounds; i++)
+            {
+                await pong.SendAsync(await ping.ReceiveAsync());
+            }
+        });
+
+        for (int i = 0; i < Rounds; i++)
+        {
+            await ping.SendAsync(i);
+            Assert.Equal(i, await pong.ReceiveAsync());
+        }
     }
 }
