@@ -131,6 +131,12 @@ public sealed class Conn : IDisposable, IAsyncDisposable
     /// <exception cref="NetOperationException">The read failed, its deadline passed, or the connection was closed.</exception>
     public int Read(Span<byte> buffer) => _socket.Read(buffer);
 
+    // The stream's zero-length read (ConnStream): waits until a read would not wait, consuming nothing.
+    internal ValueTask WaitReadableAsync(CancellationToken cancellationToken) => _socket.WaitReadableAsync(cancellationToken);
+
+    // The blocking form of WaitReadableAsync.
+    internal void WaitReadable() => _socket.WaitReadable();
+
     /// <summary>
     /// Writes all of <paramref name="buffer"/>, parking while the socket's send buffer is full (Go's
     /// <c>Write</c> writes everything or fails). On a datagram connection, sends one datagram.

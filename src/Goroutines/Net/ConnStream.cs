@@ -2,6 +2,7 @@
 
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -13,6 +14,11 @@ namespace Goroutines.Net;
 /// the netpoller. Not seekable; flushing does nothing (a write hands every byte to the kernel).
 /// Disposing it closes the connection.
 /// </summary>
+/// <remarks>
+/// A zero-length read waits until data came (or the stream ended) and consumes nothing, as
+/// NetworkStream's does: SslStream and pipes make one before they take a buffer, so an idle
+/// connection holds none. <see cref="Conn.ReadAsync"/> keeps Go's rule (it returns at once).
+/// </remarks>
 internal sealed class ConnStream(Conn connection) : Stream
 {
     public override bool CanRead => true;
@@ -32,19 +38,35 @@ internal sealed class ConnStream(Conn connection) : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
-        return connection.Read(buffer.AsSpan(offset, count));
+        return Read(buffer.AsSpan(offset, count));
     }
 
-    public override int Read(Span<byte> buffer) => connection.Read(buffer);
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            connection.WaitReadable();
+            return 0;
+        }
+
+        return connection.Read(buffer);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         ValidateBufferArguments(buffer, offset, count);
-        return connection.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        connection.ReadAsync(buffer, cancellationToken);
+        buffer.IsEmpty ? WaitReadableAsync(cancellationToken) : connection.ReadAsync(buffer, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        await connection.WaitReadableAsync(cancellationToken).ConfigureAwait(true);
+        return 0;
+    }
 
     public override void Write(byte[] buffer, int offset, int count)
     {

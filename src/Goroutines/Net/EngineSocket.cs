@@ -241,6 +241,24 @@ internal sealed class EngineSocket : NetSocket
     }
 
     /// <inheritdoc/>
+    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        await EnterAsync(PollMode.Read).ConfigureAwait(true);
+        try
+        {
+            // The engine's zero-length receive is this wait (it completes once the socket is readable).
+            _ = await RunAsync(PollMode.Read, "read", "read", (socket, token) => socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token), null, cancellationToken).ConfigureAwait(true);
+        }
+        finally
+        {
+            Exit(PollMode.Read);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void WaitReadable() => RunBlocking(() => WaitReadableAsync(CancellationToken.None));
+
+    /// <inheritdoc/>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         await EnterAsync(PollMode.Write).ConfigureAwait(true);

@@ -44,6 +44,7 @@ internal static unsafe partial class LinuxSockets
     // shutdown(2), send(2).
     public const int SHUT_RD = 0;
     public const int SHUT_WR = 1;
+    public const int MSG_PEEK = 0x2;
     public const int MSG_NOSIGNAL = 0x4000;
 
     // errno values.

@@ -177,6 +177,17 @@ internal abstract class NetSocket
     /// <summary>The blocking form of <see cref="ReadAsync"/>.</summary>
     public abstract int Read(Span<byte> buffer);
 
+    /// <summary>
+    /// Waits until a read would not wait: bytes are queued, the stream ended, or the read would fail
+    /// (then throws as the read would). Consumes nothing. A stream's zero-length read through
+    /// <see cref="Conn.AsStream"/> is this wait, as <see cref="System.Net.Sockets.NetworkStream"/>'s
+    /// is: SslStream and pipes wait for data so before they take a buffer. Under the read lock.
+    /// </summary>
+    public abstract ValueTask WaitReadableAsync(CancellationToken cancellationToken);
+
+    /// <summary>The blocking form of <see cref="WaitReadableAsync"/>.</summary>
+    public abstract void WaitReadable();
+
     /// <summary>Writes all of <paramref name="buffer"/> (a stream), or sends it as one datagram.</summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
 

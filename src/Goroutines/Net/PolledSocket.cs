@@ -534,6 +534,89 @@ internal sealed partial class PolledSocket : NetSocket
         }
     }
 
+    /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask WaitReadableAsync(CancellationToken cancellationToken)
+    {
+        await EnterAsync(PollMode.Read).ConfigureAwait(true);
+        try
+        {
+            bool wait = TakeDrained(1);
+            while (true)
+            {
+                if (wait)
+                {
+                    await WaitAsync(PollMode.Read, cancellationToken).ConfigureAwait(true);
+                }
+
+                if (TryPeek())
+                {
+                    return;
+                }
+
+                wait = true;
+            }
+        }
+        finally
+        {
+            Exit(PollMode.Read);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void WaitReadable()
+    {
+        using (Enter(PollMode.Read))
+        {
+            if (TakeDrained(1))
+            {
+                _poll.Wait(PollMode.Read);
+            }
+
+            while (!TryPeek())
+            {
+                _poll.Wait(PollMode.Read);
+            }
+        }
+    }
+
+    // One attempt at a readiness check: true when a read would not wait (a byte to peek at, or the
+    // end of the stream), false for EAGAIN; throws what the read would. Under the read lock.
+    private unsafe bool TryPeek()
+    {
+        while (true)
+        {
+            _poll.Reset(PollMode.Read);
+            ThrowIfError("read", PollMode.Read);
+            byte peeked;
+            nint read;
+            try
+            {
+                read = LinuxSockets.Receive(_handle, &peeked, 1, LinuxSockets.MSG_PEEK);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw ErrorOf("read", PollError.Closing);
+            }
+
+            if (read >= 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxSockets.EAGAIN)
+            {
+                return false;
+            }
+
+            if (errno != LinuxSockets.EINTR)
+            {
+                throw Failed("read", "read", errno);
+            }
+        }
+    }
+
     // As Go: a zero-length read of a stream returns at once (it neither waits nor consumes a short read's readiness).
     private bool IsEmptyStreamRead(int length) => length == 0 && Kind.IsStream();
 
@@ -564,13 +647,17 @@ internal sealed partial class PolledSocket : NetSocket
     {
         while (true)
         {
-            _poll.Reset(PollMode.Read);
+            // A zero-length read returns before the reset: clearing an edge it does not read would
+            // leave queued data with no edge to come, and a reader that parks first (drained) would
+            // wait for it forever.
             ThrowIfError("read", PollMode.Read);
             if (IsEmptyStreamRead(buffer.Length))
             {
                 return 0;
             }
 
+            _poll.Reset(PollMode.Read);
+            ThrowIfError("read", PollMode.Read);
             nint read;
             int queued = -1;
             try
