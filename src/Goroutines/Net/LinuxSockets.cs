@@ -100,13 +100,23 @@ internal static unsafe partial class LinuxSockets
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(SafeHandle socket, byte* address, int length);
 
-    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    // The data path: a message costs a send and a receive on each end, and on a non-blocking
+    // socket neither ever sleeps (at worst it runs loopback's receive path, microseconds), so they
+    // run without the GC transition, whose frame setup and thread lookup showed in W11's profile.
+    // The price: a garbage collection waits for a call in flight. No SetLastError either (its
+    // stub stores the error in a thread-static): callers read errno with
+    // Marshal.GetLastSystemError() right after a failure; nothing in between changes it.
+
+    [LibraryImport("libc", EntryPoint = "recv")]
+    [SuppressGCTransition]
     public static partial nint Receive(SafeHandle socket, byte* buffer, nint length, int flags);
 
-    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "recvmsg")]
+    [SuppressGCTransition]
     public static partial nint ReceiveMessage(SafeHandle socket, MessageHeader* message, int flags);
 
-    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "send")]
+    [SuppressGCTransition]
     public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]

@@ -604,7 +604,7 @@ internal sealed partial class PolledSocket : NetSocket
                 return true;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastSystemError();
             if (errno == LinuxSockets.EAGAIN)
             {
                 return false;
@@ -681,7 +681,7 @@ internal sealed partial class PolledSocket : NetSocket
                 return read;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastSystemError();
             if (errno == LinuxSockets.EAGAIN)
             {
                 return -1;
@@ -832,7 +832,7 @@ internal sealed partial class PolledSocket : NetSocket
                 return sent == 0 && !buffer.IsEmpty && Kind.IsStream() ? -1 : sent;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastSystemError();
             if (errno == LinuxSockets.EAGAIN)
             {
                 return -1;

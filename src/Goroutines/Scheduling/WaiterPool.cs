@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Goroutines.Scheduling;
@@ -15,6 +16,8 @@ namespace Goroutines.Scheduling;
 //
 // Invariants:
 // - A waiter is in the pool only between its GetResult and its next Rent.
+// - Every waiter in WaiterPool<TWaiter> is exactly a TWaiter, never a subclass (Rent's
+//   exact type check; select cases, ChannelWaiter<T>'s subclass, are never pooled).
 internal static class WaiterPool<TWaiter>
     where TWaiter : Waiter, new()
 {
@@ -32,10 +35,12 @@ internal static class WaiterPool<TWaiter>
     /// <remarks>Go: acquireSudog.</remarks>
     public static TWaiter Rent()
     {
-        if (Machine.Current is { CachedWaiter: TWaiter cached } machine)
+        // An exact type check, not a cast (whose helper call showed in W11's profile): a pool
+        // holds exact TWaiters only (see the header), so it is the same test.
+        if (Machine.Current is { CachedWaiter: { } cached } machine && cached.GetType() == typeof(TWaiter))
         {
             machine.CachedWaiter = null;
-            return cached;
+            return Unsafe.As<TWaiter>(cached);
         }
 
         TWaiter? waiter = t_cached;
