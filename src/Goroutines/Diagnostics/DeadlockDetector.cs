@@ -149,6 +149,7 @@ internal sealed class DeadlockDetector
     private long _passEndedAt;       // written by the pass before it clears _passRunning
     private long _passes;            // passes completed; interlocked
     private long _scans;             // stage 2 scans completed; written by sysmon
+    private int _lastVerdict = -1;   // the last scan's Verdict, -1 before the first; written by sysmon
 
     /// <summary>Creates the detector of <paramref name="scheduler"/>; sysmon drives it.</summary>
     public DeadlockDetector(Scheduler scheduler) => _scheduler = scheduler;
@@ -158,6 +159,9 @@ internal sealed class DeadlockDetector
 
     /// <summary>How many times stage 2 has read the registry. Any thread; for tests.</summary>
     internal long Scans => Volatile.Read(ref _scans);
+
+    /// <summary>Whether the last scan found the goroutines awake (not asleep, and staying so until a step). Any thread; for tests.</summary>
+    internal bool LastScanFoundAwake => Volatile.Read(ref _lastVerdict) == (int)Verdict.Awake;
 
     /// <summary>How many collection passes (stage 3) have ended. Any thread; for tests.</summary>
     internal long Passes => Interlocked.Read(ref _passes);
@@ -301,6 +305,7 @@ internal sealed class DeadlockDetector
             }
 
             Verdict verdict = Classify(_scanned, _mainIds, goexited, requireLeaked: false);
+            Volatile.Write(ref _lastVerdict, (int)verdict);
             Volatile.Write(ref _scans, _scans + 1); // sysmon is the only writer; read by Scans
             return verdict;
         }

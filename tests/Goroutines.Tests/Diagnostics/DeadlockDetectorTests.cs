@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 
 using Goroutines.Channels;
+using Goroutines.Diagnostics;
 using Goroutines.Net;
 using Goroutines.Scheduling;
 using Goroutines.Sync;
@@ -335,11 +336,18 @@ public sealed class DeadlockDetectorTests
                     await done.SendAsync(1);
                 });
 
-                // The peer writes once the detector has looked at least twice with the reader parked.
+                // The peer writes once the detector looked with the reader parked and found the
+                // goroutines awake: it scans no more until a step runs, and the reader is parked
+                // until the write. (Taken for asleep, the reader would end the process with Go's
+                // fatal error instead.)
                 var writer = new Thread(() =>
                 {
-                    Poll.Until(() => Scheduler.Instance.Deadlocks.Scans >= 2, s_bound);
-                    if (Scheduler.Instance.Deadlocks.Passes != 0)
+                    DeadlockDetector detector = Scheduler.Instance.Deadlocks;
+                    if (!Poll.Until(() => Scheduler.Instance.IOWaiterCount >= 1 && detector.Scans >= 1 && detector.LastScanFoundAwake, s_bound))
+                    {
+                        failure = "The detector never found the goroutines awake with the reader parked on I/O.";
+                    }
+                    else if (detector.Passes != 0)
                     {
                         failure = "A goroutine waiting on I/O was taken for asleep.";
                     }
