@@ -139,6 +139,23 @@ public sealed class GoroutineHostTests : HostingTest
     }
 
     [Fact]
+    public async Task Panic_ExitProcessPolicy_LogsWritesGoReportOnStderrAndExitsWith2()
+    {
+        ChildOutcome outcome = await ChildProcess.RunAsync(ChildProcess.ExitProcessPanic);
+
+        Assert.False(outcome.TimedOut, $"The process did not end.\n{outcome.StandardOutput}");
+        Assert.True(outcome.ExitCode == 2, $"Exit code {outcome.ExitCode}:\n{outcome.StandardOutput}\n{outcome.StandardError}");
+        Assert.StartsWith("panic: ", outcome.StandardError, StringComparison.Ordinal);
+        Assert.Contains("boom", outcome.StandardError.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("[running]:", outcome.StandardError, StringComparison.Ordinal);
+
+        // Logged before the exit (the process-exit handler printed what the host logged), and the
+        // host never returned: the exit came from the panic, at once.
+        Assert.Contains("Error Goroutines.Hosting[1]: panic: boom", outcome.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(ChildProcess.HostReturned, outcome.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Panic_LogAndContinuePolicy_LogsAndTheHostRunsOn()
     {
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
