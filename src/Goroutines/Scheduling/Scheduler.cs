@@ -97,6 +97,10 @@ internal sealed partial class Scheduler
 
     // Goroutines back from a blocking region, waiting in the global queue for a processor (BlockingRegion's slow exit).
     private int _regionExitsWaiting;
+
+    // Threads blocked on a waiter (Mutex.Lock, a channel's synchronous forms) that were readied
+    // and have not run yet: they need a core, which a yielding goroutine's thread gives away.
+    private int _blockedThreadsWoken;
     private long _blockedCallHandoffs;
     private long _stuckHandoffsRefused;
     private long _offProcessorPreemptions;
@@ -726,6 +730,15 @@ internal sealed partial class Scheduler
 
     /// <summary>The goroutine queued by <see cref="PutRegionExit"/> has its processor again.</summary>
     internal void EndRegionExitWait() => Interlocked.Decrement(ref _regionExitsWaiting);
+
+    /// <summary>A thread blocked on a waiter was readied; it counts until it runs (<see cref="NoteBlockedThreadRunning"/>).</summary>
+    internal void NoteBlockedThreadWoken() => Interlocked.Increment(ref _blockedThreadsWoken);
+
+    /// <summary>A thread counted by <see cref="NoteBlockedThreadWoken"/> runs again.</summary>
+    internal void NoteBlockedThreadRunning() => Interlocked.Decrement(ref _blockedThreadsWoken);
+
+    /// <summary>Threads blocked on a waiter that were readied and have not run yet. Any thread; for tests.</summary>
+    internal int BlockedThreadsWoken => Volatile.Read(ref _blockedThreadsWoken);
 
     internal long BlockedCallHandoffs => Interlocked.Read(ref _blockedCallHandoffs);
 

@@ -41,7 +41,11 @@ namespace Goroutines.Scheduling;
 internal abstract class Waiter : IGoroutineWorkItem
 {
     private static readonly Action<object?> s_completed = static _ => Debug.Fail("completed sentinel invoked");
-    private static readonly Action<object?> s_setEvent = static s => ((ManualResetEventSlim)s!).Set();
+    private static readonly Action<object?> s_setEvent = static s =>
+    {
+        Scheduler.Instance.NoteBlockedThreadWoken(); // until it runs: see Scheduler.Loop's yield
+        ((ManualResetEventSlim)s!).Set();
+    };
     private static readonly ContextCallback s_runReadied = static s => ((Waiter)s!).RunReadied();
     private static readonly Action<Waiter> s_runOffRuntime = static w => w.RunOffRuntime();
 
@@ -107,6 +111,7 @@ internal abstract class Waiter : IGoroutineWorkItem
         OnCompletedCore(s_setEvent, readied, _version, ValueTaskSourceOnCompletedFlags.None);
         using BlockingRegion region = BlockingRegion.Enter();
         readied.Wait();
+        Scheduler.Instance.NoteBlockedThreadRunning();
     }
 
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>

@@ -186,6 +186,53 @@ public sealed class MutexTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Lock_ThreadsBlockedAndWoken_EveryWakeIsCountedUntilItsThreadRuns()
+    {
+        // The count of readied blocked threads decides whether a yielding goroutine gives its core
+        // away (Scheduler.Loop): a wake it kept would make every later yield a sched_yield.
+        const int rounds = 500;
+        var mu = new Mutex();
+        long counter = 0;
+        var thread = new Thread(() =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                using (mu.Lock())
+                {
+                    counter++;
+                }
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        await GoTest.RunAsync(async () =>
+        {
+            var lockers = new WaitGroup();
+            for (int g = 0; g < 4; g++)
+            {
+                lockers.Go(async () =>
+                {
+                    for (int i = 0; i < rounds; i++)
+                    {
+#pragma warning disable GOR003 // the blocking form is the subject: it blocks the goroutine's thread in a region
+                        using (mu.Lock())
+#pragma warning restore GOR003
+                        {
+                            counter++;
+                            await Go.YieldAsync(); // held across a yield, so that others block
+                        }
+                    }
+                });
+            }
+
+            await lockers.WaitAsync();
+        });
+        Assert.True(thread.Join(TestTimeouts.Default), "The plain thread did not finish.");
+        Assert.Equal(5L * rounds, counter);
+        Assert.Equal(0, Scheduler.Instance.BlockedThreadsWoken);
+    }
+
+    [Fact]
     public async Task Lock_FromPlainThreads_ExcludeGoroutines()
     {
         const int rounds = 2_000;
