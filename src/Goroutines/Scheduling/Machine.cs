@@ -79,6 +79,9 @@ internal sealed class Machine
     /// <summary>The goroutine whose step this machine is running, or null in the scheduling loop.</summary>
     public Goroutine? RunningGoroutine;
 
+    /// <summary>Goroutine yields on this machine since it last gave its core away (Scheduler.Loop's yield rule). This thread only.</summary>
+    public int YieldsSinceCoreYield;
+
     /// <summary>
     /// While a trace records: when the running step began (its readies carry this time), and
     /// when the last step ended if the machine has done nothing since but take the next goroutine

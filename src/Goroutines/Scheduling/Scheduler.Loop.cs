@@ -21,6 +21,13 @@ internal sealed partial class Scheduler
     // Rounds of stealing over all processors before giving up (4, as Go's stealTries).
     private const int StealRounds = 4;
 
+    // With more processors than cores, a machine whose goroutines keep yielding gives its core
+    // away once per this many yields (tens of microseconds). Measured at GOMAXPROCS 8 on 2 cores
+    // (docs/design.md): a core yield on every yield made W12 30x slower and yielding TryLock
+    // loops take 5x GOMAXPROCS 2's time; none left a lock holder's thread waiting out the OS's
+    // time slices (4x); once per 1,024 yields, W12 runs as at GOMAXPROCS 2 and the loops 1.4x.
+    private const int YieldsPerCoreYield = 1024;
+
     /// <summary>The body of every machine thread. Never returns.</summary>
     /// <remarks>Go: mstart1.</remarks>
     internal void RunMachine(Machine machine)
@@ -390,14 +397,16 @@ internal sealed partial class Scheduler
                 else
                 {
                     current.RunQueue.Push(g, next: false, this);
-                    if (MaxProcs > Environment.ProcessorCount && Volatile.Read(ref _blockedThreadsWoken) > 0)
+                    if (MaxProcs > Environment.ProcessorCount
+                        && (Volatile.Read(ref _blockedThreadsWoken) > 0 || ++machine.YieldsSinceCoreYield >= YieldsPerCoreYield))
                     {
-                        // More processors than cores, and a thread blocked on a waiter (a locker in
-                        // Mutex.Lock) was readied and waits for a core, maybe behind this one: a
-                        // goroutine that yields is waiting for others, so give the core away for a
-                        // moment. Go's Gosched does not: its goroutines never block threads. Only
-                        // then: a sched_yield on every yield made yielding TryLock loops a storm of
-                        // system calls and context switches (1.7 million in 3.5 s).
+                        // More processors than cores, so machine threads take turns on the cores,
+                        // and a goroutine that yields is waiting for others: give the core away for
+                        // a moment when a thread blocked on a waiter (a locker in Mutex.Lock) was
+                        // readied and waits for a core, and every YieldsPerCoreYield yields anyway,
+                        // for the threads the OS took a core from (a lock holder's). Go's Gosched
+                        // does neither: its goroutines never block threads.
+                        machine.YieldsSinceCoreYield = 0;
                         Thread.Yield();
                     }
                 }
