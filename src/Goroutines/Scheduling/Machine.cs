@@ -82,6 +82,9 @@ internal sealed class Machine
     /// <summary>Goroutine yields on this machine since it last gave its core away (Scheduler.Loop's yield rule). This thread only.</summary>
     public int YieldsSinceCoreYield;
 
+    /// <summary>Goroutines spawned by the step this machine runs (Scheduler.ThrottleSpawner). This thread only.</summary>
+    public int SpawnsThisStep;
+
     /// <summary>
     /// While a trace records: when the running step began (its readies carry this time), and
     /// when the last step ended if the machine has done nothing since but take the next goroutine

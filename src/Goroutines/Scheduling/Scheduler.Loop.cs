@@ -297,6 +297,7 @@ internal sealed partial class Scheduler
         }
 
         processor.StepTick++;
+        machine.SpawnsThisStep = 0;
         if (g.RegistrySlot < 0)
         {
             // Its first step: it joins the registry here, on the processor that runs it. A
