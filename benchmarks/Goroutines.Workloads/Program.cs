@@ -35,6 +35,7 @@ internal static class Program
         ("coldstart", "w14", ColdstartWorkload.Run),
         ("dump", "dump", DumpWorkload.Run),
         ("blocking", "blocking", BlockingWorkload.Run),
+        ("sleepers", "sleepers", SleepersWorkload.Run),
         ("explore", "explore", ExploreWorkload.Run),
     ];
 

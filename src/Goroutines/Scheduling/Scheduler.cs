@@ -219,12 +219,16 @@ internal sealed partial class Scheduler
         {
             id = processor.NextGoroutineId(ref _nextGoroutineId);
             processor.Spawned++;
-            machine!.SpawnsThisStep++;
         }
         else
         {
             id = Interlocked.Increment(ref _nextGoroutineId);
             Interlocked.Increment(ref _spawnedOffProcessor);
+        }
+
+        if (machine is not null)
+        {
+            machine.SpawnsThisStep++; // with or without a processor: sysmon may have taken it from a long step
         }
 
         var g = new Goroutine(id, entry, parentId, member, file, line, exitSignal, executionContext);
