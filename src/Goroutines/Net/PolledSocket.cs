@@ -649,7 +649,7 @@ internal sealed partial class PolledSocket : NetSocket
         {
             // A zero-length read returns before the reset: clearing an edge it does not read would
             // leave queued data with no edge to come, and a reader that parks first (drained) would
-            // wait for it forever.
+            // wait for it forever. (The reset and the error check are independent: either order.)
             ThrowIfError("read", PollMode.Read);
             if (IsEmptyStreamRead(buffer.Length))
             {
@@ -657,7 +657,6 @@ internal sealed partial class PolledSocket : NetSocket
             }
 
             _poll.Reset(PollMode.Read);
-            ThrowIfError("read", PollMode.Read);
             nint read;
             int queued = -1;
             try

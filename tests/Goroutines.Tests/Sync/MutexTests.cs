@@ -193,18 +193,7 @@ public sealed class MutexTests : RuntimeTest
         const int rounds = 500;
         var mu = new Mutex();
         long counter = 0;
-        var thread = new Thread(() =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                using (mu.Lock())
-                {
-                    counter++;
-                }
-            }
-        })
-        { IsBackground = true };
-        thread.Start();
+        Thread thread = StartLockingThread(mu, rounds, () => counter++);
         await GoTest.RunAsync(async () =>
         {
             var lockers = new WaitGroup();
@@ -238,18 +227,7 @@ public sealed class MutexTests : RuntimeTest
         const int rounds = 2_000;
         var mu = new Mutex();
         long counter = 0;
-        var thread = new Thread(() =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                using (mu.Lock())
-                {
-                    counter++;
-                }
-            }
-        })
-        { IsBackground = true };
-        thread.Start();
+        Thread thread = StartLockingThread(mu, rounds, () => counter++);
         await GoTest.RunAsync(async () =>
         {
             for (int i = 0; i < rounds; i++)
@@ -262,5 +240,23 @@ public sealed class MutexTests : RuntimeTest
         });
         Assert.True(thread.Join(TestTimeouts.Default), "The plain thread did not finish.");
         Assert.Equal(2L * rounds, counter);
+    }
+
+    // A plain thread that takes mu with the blocking Lock() rounds times and runs inside under it.
+    private static Thread StartLockingThread(Mutex mu, int rounds, Action inside)
+    {
+        var thread = new Thread(() =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                using (mu.Lock())
+                {
+                    inside();
+                }
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        return thread;
     }
 }
