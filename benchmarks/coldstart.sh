@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # W14 coldstart from outside: the whole process's wall time over repeated fresh starts of the
 # workload runner on this runtime and on plain .NET (and of Go's reference program when a Go
-# binary is given), alternating, and the median of each. Usage:
+# binary is given), alternating, and the median of each. This runtime runs twice: as built (the
+# library's IL, compiled by the JIT as it runs) and with the package's ReadyToRun image of the
+# library for this machine (src/Goroutines/Goroutines.csproj, ReadyToRunImages), which is what a
+# program that depends on the package loads. Usage:
 #   benchmarks/coldstart.sh [starts=21] [go-reference-binary]
 # Build first: dotnet build -c Release benchmarks/Goroutines.Workloads
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 starts=${1:-21}
 gobin=${2:-}
-runner=benchmarks/Goroutines.Workloads/bin/Release/net10.0/Goroutines.Workloads.dll
-[ -f "$runner" ] || { echo "build the runner first: dotnet build -c Release benchmarks/Goroutines.Workloads" >&2; exit 2; }
+built=benchmarks/Goroutines.Workloads/bin/Release/net10.0
+[ -f "$built/Goroutines.Workloads.dll" ] || { echo "build the runner first: dotnet build -c Release benchmarks/Goroutines.Workloads" >&2; exit 2; }
+
+# The runner again, with the library replaced by its ReadyToRun image for this machine's runtime.
+rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
+dotnet build src/Goroutines -c Release -t:ReadyToRunImages -p:ReadyToRunImageRuntimes="$rid" >/dev/null
+precompiled=$(mktemp -d "${TMPDIR:-/tmp}/coldstart.XXXXXX")
+trap 'rm -rf "$precompiled"' EXIT
+cp -r "$built/." "$precompiled"
+cp "src/Goroutines/obj/ReadyToRun/$rid/publish/Goroutines.dll" "$precompiled/"
 
 declare -A times
-kinds=(goroutines dotnet)
+kinds=(goroutines goroutines-readytorun dotnet)
 [ -n "$gobin" ] && kinds+=(go)
 for ((i = 0; i < starts; i++)); do
   for kind in "${kinds[@]}"; do
     begin=$(date +%s%N)
     case $kind in
       go) "$gobin" coldstart >/dev/null ;;
-      *) dotnet "$runner" coldstart --runtime "$kind" >/dev/null ;;
+      goroutines-readytorun) dotnet "$precompiled/Goroutines.Workloads.dll" coldstart --runtime goroutines >/dev/null ;;
+      *) dotnet "$built/Goroutines.Workloads.dll" coldstart --runtime "$kind" >/dev/null ;;
     esac
     end=$(date +%s%N)
     times[$kind]+="$(( (end - begin) / 1000 )) "

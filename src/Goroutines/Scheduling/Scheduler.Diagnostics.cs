@@ -40,8 +40,10 @@ internal sealed partial class Scheduler
     // What sysmon's periodic trace writes; null when off. Set from GODEBUG at start, by tests later.
     private SchedTraceOptions? _schedTrace;
 
-    // The "Goroutines" meter's instruments; created at start, read only by metric collection.
+    // The "Goroutines" meter's instruments, created once on first read (sysmon reads it as it
+    // starts); read only by metric collection.
     private RuntimeMetrics? _metrics;
+    private object? _metricsCreation;
 
     // Channel parks counted on a thread that had no processor at the time (interlocked).
     private long _channelParksOffProcessor;
@@ -55,8 +57,9 @@ internal sealed partial class Scheduler
     /// <summary>The periodic trace's settings, or null when it is off. Read by sysmon every round.</summary>
     internal SchedTraceOptions? SchedTrace => Volatile.Read(ref _schedTrace);
 
-    /// <summary>The runtime's metric instruments (null only before the scheduler started).</summary>
-    internal RuntimeMetrics? Metrics => _metrics;
+    /// <summary>The runtime's metric instruments, created on first read: sysmon reads it as it starts.</summary>
+    internal RuntimeMetrics Metrics =>
+        Volatile.Read(ref _metrics) ?? LazyInitializer.EnsureInitialized(ref _metrics, ref _metricsCreation, () => new RuntimeMetrics(this));
 
     /// <summary>Channel parks on threads without a processor.</summary>
     internal long ChannelParksOffProcessor => Interlocked.Read(ref _channelParksOffProcessor);

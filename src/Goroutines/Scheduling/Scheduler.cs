@@ -136,7 +136,6 @@ internal sealed partial class Scheduler
         {
             // GODEBUG is read once, before sysmon starts (its thread start publishes the setting).
             scheduler._schedTrace = SchedTraceOptions.FromGoDebug(GoDebug.FromEnvironment());
-            scheduler._metrics = new RuntimeMetrics(scheduler);
             DumpOnSignal.InstallFromEnvironment();
             FlightRecorderOnSignal.InstallFromEnvironment();
             scheduler._monitor.Start();

@@ -128,6 +128,9 @@ internal sealed class SystemMonitor
 
     private void Run()
     {
+        // The meter first, here rather than on the path of the program's first Go.Run: loading the
+        // metrics stack (System.Diagnostics.Metrics and its event source) takes milliseconds of a cold start.
+        _ = _scheduler.Metrics;
         long nap = MinNapMicroseconds;
         int idleRounds = 0;
         while (true)
