@@ -54,7 +54,8 @@ internal sealed class LocalRunQueue
     // Written by the owner only, with release (pairs with the acquire in TryGrab).
     private uint _tail;
 
-    // Set by the owner; taken by the owner or, in the last round of stealing, by a thief (CAS both ways).
+    // Set by the owner only (a release store when empty, an exchange when occupied); taken by the
+    // owner or, in the last round of stealing, by a thief (CAS).
     private Goroutine? _runNext;
 
     // The head when the taken slots were last cleared: slots in [_clearedTo, head) were taken
@@ -108,6 +109,14 @@ internal sealed class LocalRunQueue
     {
         if (next)
         {
+            // Only the owner puts a goroutine into runNext (thieves only take one out, by CAS), so
+            // an empty runNext stays empty until this store: a release store, no locked instruction.
+            if (Volatile.Read(ref _runNext) is null)
+            {
+                Volatile.Write(ref _runNext, goroutine);
+                return;
+            }
+
             Goroutine? old = Interlocked.Exchange(ref _runNext, goroutine);
             if (old is null)
             {
