@@ -15,8 +15,10 @@ built=benchmarks/Goroutines.Workloads/bin/Release/net10.0
 [ -f "$built/Goroutines.Workloads.dll" ] || { echo "build the runner first: dotnet build -c Release benchmarks/Goroutines.Workloads" >&2; exit 2; }
 
 # The runner again, with the library replaced by its ReadyToRun image for this machine's runtime.
-rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
-dotnet build src/Goroutines -c Release -t:ReadyToRunImages -p:ReadyToRunImageRuntimes="$rid" >/dev/null
+rid=$(dotnet msbuild src/Goroutines -getProperty:NETCoreSdkPortableRuntimeIdentifier)
+log=$(mktemp "${TMPDIR:-/tmp}/coldstart-build.XXXXXX")
+dotnet build src/Goroutines -c Release -t:ReadyToRunImages -p:ReadyToRunImageRuntimes="$rid" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+rm -f "$log"
 precompiled=$(mktemp -d "${TMPDIR:-/tmp}/coldstart.XXXXXX")
 trap 'rm -rf "$precompiled"' EXIT
 cp -r "$built/." "$precompiled"

@@ -111,6 +111,9 @@ internal sealed class LocalRunQueue
         {
             // Only the owner puts a goroutine into runNext (thieves only take one out, by CAS), so
             // an empty runNext stays empty until this store: a release store, no locked instruction.
+            // As with the ring's tail below, the caller's wakep reads may pass the store; a machine
+            // that stops spinning at that moment may miss the goroutine, which is never stranded:
+            // its owner runs it when its step ends (Scheduler.cs, the delicate dance).
             if (Volatile.Read(ref _runNext) is null)
             {
                 Volatile.Write(ref _runNext, goroutine);
