@@ -314,9 +314,11 @@ internal sealed partial class Scheduler
             processor.CheckOwnership(machine, inStep: false);
         }
 
-        // 0: RecordStep clips to the trace's start. Straight from the last step through runNext, this
-        // step begins where that one ended: one clock read per step instead of two.
-        long traceStepStart = _trace is null ? 0 : inheritTime && machine.TraceLastStepEnd != 0 ? machine.TraceLastStepEnd : Stopwatch.GetTimestamp();
+        // 0: RecordStep clips to the trace's start. Straight from the last step through the local queue
+        // (runNext or the ring, or the global queue's fairness take), this step begins where that one
+        // ended: one clock read per step instead of two, the few instructions between them counted
+        // in this step. Anywhere farther (stealing, the network, a park), FindRunnable cleared it.
+        long traceStepStart = _trace is null ? 0 : machine.TraceLastStepEnd != 0 ? machine.TraceLastStepEnd : Stopwatch.GetTimestamp();
         machine.TraceStepStart = traceStepStart;
 
         g.MarkRunning();
