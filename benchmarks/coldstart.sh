@@ -4,13 +4,17 @@
 # binary is given), alternating, and the median of each. This runtime runs twice: as built (the
 # library's IL, compiled by the JIT as it runs) and with the package's ReadyToRun image of the
 # library for this machine (src/Goroutines/Goroutines.csproj, ReadyToRunImages), which is what a
-# program that depends on the package loads. Usage:
-#   benchmarks/coldstart.sh [starts=21] [go-reference-binary]
+# program that depends on the package loads. Given the runner published under Native AOT, both
+# runtimes run in it too. Usage:
+#   benchmarks/coldstart.sh [starts=21] [go-reference-binary] [native-aot-runner]
 # Build first: dotnet build -c Release benchmarks/Goroutines.Workloads
+# (the AOT runner: dotnet publish -c Release -r linux-x64 -p:NativeAot=true benchmarks/Goroutines.Workloads -o DIR,
+# then pass DIR/Goroutines.Workloads)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 starts=${1:-21}
 gobin=${2:-}
+aotbin=${3:-}
 built=benchmarks/Goroutines.Workloads/bin/Release/net10.0
 [ -f "$built/Goroutines.Workloads.dll" ] || { echo "build the runner first: dotnet build -c Release benchmarks/Goroutines.Workloads" >&2; exit 2; }
 
@@ -27,11 +31,14 @@ cp "src/Goroutines/obj/ReadyToRun/$rid/publish/Goroutines.dll" "$precompiled/"
 declare -A times
 kinds=(goroutines goroutines-readytorun dotnet)
 [ -n "$gobin" ] && kinds+=(go)
+[ -n "$aotbin" ] && kinds+=(goroutines-aot dotnet-aot)
 for ((i = 0; i < starts; i++)); do
   for kind in "${kinds[@]}"; do
     begin=$(date +%s%N)
     case $kind in
       go) "$gobin" coldstart >/dev/null ;;
+      goroutines-aot) "$aotbin" coldstart --runtime goroutines >/dev/null ;;
+      dotnet-aot) "$aotbin" coldstart --runtime dotnet >/dev/null ;;
       goroutines-readytorun) dotnet "$precompiled/Goroutines.Workloads.dll" coldstart --runtime goroutines >/dev/null ;;
       *) dotnet "$built/Goroutines.Workloads.dll" coldstart --runtime "$kind" >/dev/null ;;
     esac
