@@ -29,23 +29,23 @@ internal static class SleepersWorkload
         int n = args.Int("n", 1_000_000);
         TimeSpan sleep = args.Duration("sleep", TimeSpan.FromSeconds(1));
         args.RejectUnknown();
-        long[] lateness = new long[n];
+        double[] lateness = new double[n]; // ms
         long start = Stopwatch.GetTimestamp();
-        long spawned = args.Runtime == RuntimeKind.Goroutines ? OnGoroutines(lateness, sleep) : OnDotNet(lateness, sleep);
-        long end = Stopwatch.GetTimestamp();
+        TimeSpan spawned = args.Runtime == RuntimeKind.Goroutines ? OnGoroutines(lateness, sleep, start) : OnDotNet(lateness, sleep, start);
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
 
         Array.Sort(lateness);
-        Figures.Emit("sleepers.lateness_p50_ms", Milliseconds(lateness[n / 2]), "ms");
-        Figures.Emit("sleepers.lateness_p99_ms", Milliseconds(lateness[(int)(n * 99L / 100)]), "ms");
-        Figures.Emit("sleepers.lateness_max_ms", Milliseconds(lateness[^1]), "ms");
-        Figures.Emit("sleepers.spawn_ms", Milliseconds(spawned - start), "ms");
-        Figures.Emit("sleepers.wall_ms", Milliseconds(end - start), "ms");
+        Figures.Emit("sleepers.lateness_p50_ms", Figures.Percentile(lateness, 50), "ms");
+        Figures.Emit("sleepers.lateness_p99_ms", Figures.Percentile(lateness, 99), "ms");
+        Figures.Emit("sleepers.lateness_max_ms", lateness[^1], "ms");
+        Figures.Emit("sleepers.spawn_ms", spawned.TotalMilliseconds, "ms");
+        Figures.Emit("sleepers.wall_ms", wall.TotalMilliseconds, "ms");
     }
 
-    // Returns when the spawn loop ended (Stopwatch ticks).
-    private static long OnGoroutines(long[] lateness, TimeSpan sleep)
+    // Returns how long the spawn loop took from start.
+    private static TimeSpan OnGoroutines(double[] lateness, TimeSpan sleep, long start)
     {
-        long spawned = 0;
+        TimeSpan spawned = default;
         Go.Main(async () =>
         {
             var all = new WaitGroup();
@@ -57,18 +57,18 @@ internal static class SleepersWorkload
                 {
                     long began = Stopwatch.GetTimestamp();
                     await Clock.SleepAsync(sleep);
-                    lateness[index] = LateBy(began, sleep);
+                    lateness[index] = (Stopwatch.GetElapsedTime(began) - sleep).TotalMilliseconds;
                     all.Done();
                 });
             }
 
-            spawned = Stopwatch.GetTimestamp();
+            spawned = Stopwatch.GetElapsedTime(start);
             await all.WaitAsync();
         });
         return spawned;
     }
 
-    private static long OnDotNet(long[] lateness, TimeSpan sleep)
+    private static TimeSpan OnDotNet(double[] lateness, TimeSpan sleep, long start)
     {
         var all = new Countdown(lateness.Length);
         for (int i = 0; i < lateness.Length; i++)
@@ -78,17 +78,13 @@ internal static class SleepersWorkload
             {
                 long began = Stopwatch.GetTimestamp();
                 await Task.Delay(sleep);
-                lateness[index] = LateBy(began, sleep);
+                lateness[index] = (Stopwatch.GetElapsedTime(began) - sleep).TotalMilliseconds;
                 all.Signal();
             });
         }
 
-        long spawned = Stopwatch.GetTimestamp();
+        TimeSpan spawned = Stopwatch.GetElapsedTime(start);
         all.Task.GetAwaiter().GetResult();
         return spawned;
     }
-
-    private static long LateBy(long began, TimeSpan sleep) => Stopwatch.GetTimestamp() - began - (long)(sleep.TotalSeconds * Stopwatch.Frequency);
-
-    private static double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
