@@ -101,6 +101,49 @@ public sealed class GoTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Main_BodyFinishesOffTheRuntimeAfterParkingOnAChannel_Returns()
+    {
+        // The main goroutine first parks on a channel (resumed in a step of its own), then leaves
+        // the runtime through ConfigureAwait(false) and returns on a thread-pool thread: its end
+        // happens in no step, and Go.Main must still see it.
+        int? finishedOnMachine = null;
+        await Task.Run(() => Go.Main(async () =>
+        {
+            var values = new Goroutines.Channels.Chan<int>();
+            Go.Run(async () => await values.SendAsync(1));
+            Assert.Equal(1, await values.ReceiveAsync());
+#pragma warning disable GOR002 // Leaving the goroutine is the point: its end must still be seen.
+            await Task.Delay(1).ConfigureAwait(false);
+#pragma warning restore GOR002
+            finishedOnMachine = Goroutines.Scheduling.Machine.Current is null ? 0 : 1;
+        })).Within(what: "Go.Main to return");
+
+        Assert.Equal(0, finishedOnMachine);
+    }
+
+    [Fact]
+    public async Task Run_BodyFinishesOffTheRuntime_GoroutineExits()
+    {
+        long before = Go.NumGoroutine;
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await GoTest.RunAsync(() =>
+        {
+            Go.Run(async () =>
+            {
+                await Go.YieldAsync();
+#pragma warning disable GOR002 // Leaving the goroutine is the point: its end must still be seen.
+                await Task.Delay(1).ConfigureAwait(false);
+#pragma warning restore GOR002
+                finished.SetResult();
+            });
+            return Task.CompletedTask;
+        });
+
+        await finished.Task.Within(what: "the goroutine's body");
+        Assert.True(Poll.Until(() => Go.NumGoroutine == before, TestTimeouts.Default), $"NumGoroutine stayed at {Go.NumGoroutine}, expected {before}: the goroutine's exit went unseen.");
+    }
+
+    [Fact]
     public void SetMaxProcs_ZeroOrNegative_OnlyReads()
     {
         int current = Go.MaxProcs;

@@ -220,6 +220,7 @@ internal static class ChromeTraceWriter
     {
         Goroutine.StepOutcome.Parked => "parked",
         Goroutine.StepOutcome.Yielded => "yielded",
+        Goroutine.StepOutcome.Preempted => "preempted",
         Goroutine.StepOutcome.Exited => "exited",
         _ => "more-work",
     };

@@ -364,7 +364,7 @@ internal sealed class Bubble
                 }
 
                 _lastRan = member;
-                if (outcome is Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.MoreWork)
+                if (outcome is Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.Preempted or Goroutine.StepOutcome.MoreWork)
                 {
                     _runnable.Add(member);
                 }

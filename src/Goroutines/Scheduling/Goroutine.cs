@@ -60,7 +60,7 @@ namespace Goroutines.Scheduling;
 // Invariants:
 // - At most one machine runs a goroutine's work at a time (scheduled flag).
 // - _next is non-null only between a winning Enqueue (or a step's self-post) and the
-//   step that runs it.
+//   step that runs it, or, before the first step, holding the spawner's execution context.
 // - A dead goroutine has no queued work: leftovers run as orphan goroutines.
 [DebuggerDisplay("goroutine {Id} [{Status}]")]
 internal sealed class Goroutine : SynchronizationContext
@@ -128,14 +128,14 @@ internal sealed class Goroutine : SynchronizationContext
     // panicked. One field for three phases (W2).
     private object? _body;
 
-    // The spawner's execution context: the entry runs in it, as Task.Run's delegate does, so
-    // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine.
-    private ExecutionContext? _executionContext;
-
     // Parked (0), Scheduled: queued or running (1), or Exited (2); see the header.
     private int _scheduled;
 
     // The next work item: an Action or an IGoroutineWorkItem. Written by the winner of scheduled 0 -> 1.
+    // Until the first step, which no Enqueue can win (the spawner queues the goroutine), the
+    // spawner's execution context, or null: the entry runs in it, as Task.Run's delegate does, so
+    // AsyncLocal values (logging scopes, Activity.Current) flow into the goroutine. One field for
+    // both (a parked goroutine's bytes count, W2).
     private object? _next;
 
     // Work that arrived while the goroutine was queued or running. Allocated on first use.
@@ -144,8 +144,9 @@ internal sealed class Goroutine : SynchronizationContext
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private WaitReason _parkReason;
 
-    // Five flags in one byte (a parked goroutine's bytes count, W2). Written only by the thread
-    // that runs or handles the goroutine's step, one at a time, so plain read-modify-writes do.
+    // Eight flags in one byte (a parked goroutine's bytes count, W2: the object has no byte to
+    // spare). Written only by the thread that runs or handles the goroutine's step, one at a time,
+    // so plain read-modify-writes do.
     private Flags _flags;
 
     /// <summary>
@@ -178,9 +179,6 @@ internal sealed class Goroutine : SynchronizationContext
     /// <summary>The goroutine running on the current thread, or null outside the runtime.</summary>
     public static Goroutine? Running => Machine.Current?.RunningGoroutine;
 
-    /// <summary>Whether the last <see cref="StepOutcome.Yielded"/> step yielded because sysmon asked.</summary>
-    public bool WasPreempted => Has(Flags.WasPreempted);
-
     /// <summary>The exception that ended this goroutine, if it panicked.</summary>
     public Exception? PanicException => _body as Exception;
 
@@ -212,7 +210,7 @@ internal sealed class Goroutine : SynchronizationContext
             _flags = Flags.SignalsExit;
         }
 
-        _executionContext = executionContext;
+        _next = executionContext;
         _scheduled = Scheduled; // it is about to be queued by its spawner
     }
 
@@ -388,11 +386,11 @@ internal sealed class Goroutine : SynchronizationContext
         _next = null;
         try
         {
-            if (item is null && !Has(Flags.Started))
+            if (!Has(Flags.Started))
             {
                 // ExecutionContext.Run also puts the machine's own context back afterwards, so
                 // synchronous code that sets an AsyncLocal does not leak it into later goroutines.
-                if ((_executionContext ?? Machine.CleanContext) is { } executionContext)
+                if (((ExecutionContext?)item ?? Machine.CleanContext) is { } executionContext)
                 {
                     ExecutionContext.Run(executionContext, s_start, this);
                 }
@@ -465,11 +463,25 @@ internal sealed class Goroutine : SynchronizationContext
             return;
         }
 
-        // Captures this goroutine's context: a completion on this goroutine runs the no-op
-        // inline (the continuation sees the same context current); a completion elsewhere
-        // posts it here, so the machine notices the end at the end of that step.
+        // Suspended: the end of the step that completes it shows the end (FinishStep). A root that
+        // could complete off the goroutine gets a continuation when its step parks (WatchRootTask).
         _body = root;
+    }
+
+    // A step ends parked in an await of something other than the runtime's own waiters (a .NET
+    // task, or one awaited with ConfigureAwait(false)): its continuation may run off the
+    // goroutine, and the root task complete there, in no step of the goroutine that would notice.
+    // So the root gets a continuation that posts a no-op to the goroutine, whose step then sees
+    // the end, once: a continuation registered at the first step would cost every parked goroutine
+    // an object (48 bytes, W2), while a goroutine parked on a runtime waiter resumes in a step of
+    // its own. Returns false when the root completed meanwhile (then the goroutine exits).
+    // Registered with the goroutine's context current (Scheduler.Execute): a completion on the
+    // goroutine runs the no-op inline; one elsewhere posts it here.
+    private bool WatchRootTask(Task root)
+    {
+        Set(Flags.RootWatched, true);
         root.GetAwaiter().UnsafeOnCompleted(s_wake);
+        return !root.IsCompleted;
     }
 
     /// <summary>What a machine does with a goroutine after one step.</summary>
@@ -478,7 +490,7 @@ internal sealed class Goroutine : SynchronizationContext
         /// <summary>The goroutine returned or panicked: free it.</summary>
         Exited,
 
-        /// <summary>The goroutine yielded or was preempted: queue it globally.</summary>
+        /// <summary>The goroutine yielded (Gosched): queue it behind the others.</summary>
         Yielded,
 
         /// <summary>More work arrived during the step: queue it locally.</summary>
@@ -486,6 +498,9 @@ internal sealed class Goroutine : SynchronizationContext
 
         /// <summary>Parked: whoever enqueues work next makes it runnable.</summary>
         Parked,
+
+        /// <summary>The goroutine yielded because sysmon asked (it hogged its processor): queue it globally.</summary>
+        Preempted,
     }
 
     /// <summary>
@@ -544,10 +559,10 @@ internal sealed class Goroutine : SynchronizationContext
         if (Has(Flags.YieldRequested))
         {
             Set(Flags.YieldRequested, false);
-            Set(Flags.WasPreempted, _preemptRequested);
+            bool preempted = _preemptRequested;
             ClearPreemptRequest();
             Status = GoroutineStatus.Runnable;
-            return StepOutcome.Yielded;
+            return preempted ? StepOutcome.Preempted : StepOutcome.Yielded;
         }
 
         if (_next is not null || (selfPost is not null && _posted is { IsEmpty: false }))
@@ -555,6 +570,11 @@ internal sealed class Goroutine : SynchronizationContext
             _parkReason = WaitReason.None;
             Status = GoroutineStatus.Runnable;
             return StepOutcome.MoreWork; // a callback it posted to itself: it runs in a later step
+        }
+
+        if (_parkReason == WaitReason.None && !Has(Flags.RootWatched) && _body is Task suspended && !WatchRootTask(suspended))
+        {
+            return FinishStep(selfPost: null); // completed while the continuation was added: the exit above
         }
 
         Status = GoroutineStatus.Waiting;
@@ -583,7 +603,6 @@ internal sealed class Goroutine : SynchronizationContext
     public void Exit()
     {
         Status = GoroutineStatus.Dead;
-        _executionContext = null;
         _body = _body as Exception; // the panic, if any, stays for the report; the task goes
         ClearPreemptRequest();
         if (Has(Flags.SignalsExit) && s_exitSignals.TryGetValue(this, out MainExit? exitSignal))
@@ -684,8 +703,8 @@ internal sealed class Goroutine : SynchronizationContext
         // s_exitSignals holds this goroutine (the main goroutine of Go.Main); set at creation.
         SignalsExit = 8,
 
-        // The last Yielded step yielded because sysmon asked.
-        WasPreempted = 16,
+        // The root task carries a continuation that brings its completion back to the goroutine (WatchRootTask).
+        RootWatched = 16,
 
         // It ended by Go.Goexit: no panic, and a main goroutine's program goes on.
         Goexited = 32,
@@ -695,6 +714,5 @@ internal sealed class Goroutine : SynchronizationContext
 
         // Ended without running again (Abandon): work that reaches it later is dropped, not run as orphans.
         Abandoned = 128,
-
     }
 }

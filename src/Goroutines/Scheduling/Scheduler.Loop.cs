@@ -342,14 +342,16 @@ internal sealed partial class Scheduler
             {
                 ReportPanic(g, panic);
             }
+        }
 
-            if (machine.SelfPost is { } late)
-            {
-                // The handler posted to the goroutine it reports on: that is work for its exit
-                // to run as an orphan, never for the next goroutine this machine runs.
-                machine.SelfPost = null;
-                g.Enqueue(late);
-            }
+        if (machine.SelfPost is { } late)
+        {
+            // Posted to the goroutine after its step: by a panic handler reporting on it, or by the
+            // root task's continuation when the task completed as FinishStep added it. That is work
+            // for the goroutine's queue (its exit runs it as an orphan), never for the next
+            // goroutine this machine runs.
+            machine.SelfPost = null;
+            g.Enqueue(late);
         }
 
         bool owned = machine.ReturnFromStep();
@@ -367,7 +369,7 @@ internal sealed partial class Scheduler
         _trace?.RecordStep(processor, machine, g, traceStepStart, outcome, parkReason, current);
         machine.TraceStepStart = 0;
 
-        if (member is { Bubble.IsExplored: true } && outcome is Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.MoreWork)
+        if (member is { Bubble.IsExplored: true } && outcome is Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.Preempted or Goroutine.StepOutcome.MoreWork)
         {
             member.Bubble.AfterStep(member, outcome); // its bubble queues it when its turn comes
             return;
@@ -379,7 +381,7 @@ internal sealed partial class Scheduler
                 ExitGoroutine(current, g);
                 member?.Bubble.NoteExit(member);
                 break;
-            case Goroutine.StepOutcome.Yielded:
+            case Goroutine.StepOutcome.Yielded or Goroutine.StepOutcome.Preempted:
                 // A preempted goroutine goes to the global queue's tail, as Go's gopreempt_m:
                 // it was hogging its processor, so everyone waiting anywhere goes first. A
                 // voluntary yield (Gosched) goes to the local ring's tail instead of Go's
@@ -387,12 +389,12 @@ internal sealed partial class Scheduler
                 // goroutines migrating between cores made a yield cost 200 ns instead of
                 // 27 ns (W12). The global queue still gets its turn every 61st tick, and
                 // other processors steal from the ring, so no goroutine waits unboundedly.
-                if (g.WasPreempted)
+                if (outcome == Goroutine.StepOutcome.Preempted)
                 {
                     CountPreemption(current);
                 }
 
-                if (current is null || g.WasPreempted)
+                if (current is null || outcome == Goroutine.StepOutcome.Preempted)
                 {
                     PutGlobal(g);
                     Wakep();

@@ -32,7 +32,12 @@ internal static class WaiterPool<TWaiter>
     private static TWaiter? t_cached;
 
     /// <summary>Takes a waiter from the pool, or a new one. Any thread.</summary>
-    /// <remarks>Go: acquireSudog.</remarks>
+    /// <remarks>
+    /// Go: acquireSudog. Inlined into each waiter's own Rent, where <typeparamref name="TWaiter"/> is
+    /// exact: the shared generic code a reference type's instantiation would run looks the type up in
+    /// its dictionary at run time (1.2% of W11's samples).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TWaiter Rent()
     {
         // An exact type check, not a cast (whose helper call showed in W11's profile): a pool
@@ -43,6 +48,12 @@ internal static class WaiterPool<TWaiter>
             return Unsafe.As<TWaiter>(cached);
         }
 
+        return RentFromThreadOrShared();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TWaiter RentFromThreadOrShared()
+    {
         TWaiter? waiter = t_cached;
         if (waiter is not null)
         {
@@ -67,7 +78,8 @@ internal static class WaiterPool<TWaiter>
     }
 
     /// <summary>Returns a waiter whose await has completed (from its GetResult). Any thread.</summary>
-    /// <remarks>Go: releaseSudog.</remarks>
+    /// <remarks>Go: releaseSudog. Inlined, as <see cref="Rent"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Return(TWaiter waiter)
     {
         if (Machine.Current is { CachedWaiter: null } machine)
@@ -76,6 +88,12 @@ internal static class WaiterPool<TWaiter>
             return;
         }
 
+        ReturnToThreadOrShared(waiter);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReturnToThreadOrShared(TWaiter waiter)
+    {
         if (t_cached is null)
         {
             t_cached = waiter;
