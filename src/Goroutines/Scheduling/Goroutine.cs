@@ -90,13 +90,16 @@ internal sealed class Goroutine : SynchronizationContext
     public long ParentId;
 
     /// <summary>Member, file and line of the spawning call (Go's gopc, as source text).</summary>
-    public string? CreatedByMember;
+    public readonly SpawnSite CreatedAt;
+
+    /// <summary>Member of the spawning call.</summary>
+    public string? CreatedByMember => CreatedAt.Member;
 
     /// <summary>File of the spawning call.</summary>
-    public string? CreatedByFile;
+    public string? CreatedByFile => CreatedAt.File;
 
     /// <summary>Line of the spawning call.</summary>
-    public int CreatedByLine;
+    public int CreatedByLine => CreatedAt.Line;
 
     /// <summary>Current state; informational, written by the thread making the transition.</summary>
     public GoroutineStatus Status;
@@ -200,9 +203,7 @@ internal sealed class Goroutine : SynchronizationContext
         Id = id;
         _body = entry;
         ParentId = parentId;
-        CreatedByMember = member;
-        CreatedByFile = file;
-        CreatedByLine = line;
+        CreatedAt = SpawnSite.Of(member, file, line);
         Status = GoroutineStatus.Runnable;
         if (exitSignal is not null)
         {
