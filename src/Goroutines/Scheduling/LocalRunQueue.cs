@@ -162,6 +162,7 @@ internal sealed class LocalRunQueue
 
         if (Interlocked.CompareExchange(ref _head, head + n, head) != head)
         {
+            Array.Clear(batch, 0, (int)n); // the copies would keep goroutines alive (and hide a leak)
             return false; // a thief took some; the ring has room again
         }
 
