@@ -26,7 +26,10 @@ namespace Goroutines.Diagnostics;
 // not run dry since it ran a goroutine may hide it until it does, never invent a leak;
 // see LocalRunQueue.cs):
 //   1. Each registry shard releases its parked goroutines (under the shard's lock;
-//      spawning goes on beside it). Each released goroutine gets a sentinel, attached
+//      spawning goes on beside it), those found leaked before too: held by the registry,
+//      a leaked goroutine would keep alive whatever it references, such as the channel
+//      of a goroutine that was still runnable during an earlier pass and parked since,
+//      which would then never be found (a sieve's chain of filters, caught mid-flow). Each released goroutine gets a sentinel, attached
 //      with a ConditionalWeakTable, so the goroutine does not keep it alive: when the
 //      goroutine becomes unreachable, so does its sentinel, whose finalizer then runs
 //      with the goroutine's whole graph intact (a finalizer resurrects what it reaches).
@@ -34,6 +37,7 @@ namespace Goroutines.Diagnostics;
 //   2. A full blocking collection, then the finalizers: each sentinel of an
 //      unreachable goroutine reports it, unless the goroutine exited meanwhile (a
 //      goroutine woken during the pass may run, exit and be collected: not a leak).
+//      The pass returns the ones not marked before.
 //   3. Every released goroutine that has not exited goes back into its slot (the
 //      shard held a placeholder there meanwhile): survivors, and leaked ones too,
 //      marked, so dumps show them "(leaked)" and they stay counted, as Go keeps its
@@ -60,8 +64,9 @@ internal static class LeakDetector
     public static bool IsMarkedLeaked(Goroutine g) => s_leaked.TryGetValue(g, out _);
 
     /// <summary>
-    /// Runs one pass and returns the goroutines it found leaked (marked from now on), by id. Any
-    /// thread but a goroutine's own (the pass blocks its thread for a full collection).
+    /// Runs one pass and returns the goroutines it found leaked that no pass had found before
+    /// (marked from now on), by id. Any thread but a goroutine's own (the pass blocks its thread
+    /// for a full collection).
     /// </summary>
     public static List<Goroutine> FindLeaked()
     {
@@ -73,14 +78,19 @@ internal static class LeakDetector
             GC.Collect();
             GC.WaitForPendingFinalizers();
 
+            var unreachable = new List<Goroutine>();
             var leaked = new List<Goroutine>();
             while (found.TryDequeue(out Goroutine? g))
             {
-                s_leaked.AddOrUpdate(g, g);
-                leaked.Add(g);
+                unreachable.Add(g);
+                if (!IsMarkedLeaked(g))
+                {
+                    s_leaked.AddOrUpdate(g, g);
+                    leaked.Add(g);
+                }
             }
 
-            Restore(released, leaked);
+            Restore(released, unreachable);
             leaked.Sort(static (a, b) => a.Id.CompareTo(b.Id));
             return leaked;
         }
@@ -94,7 +104,7 @@ internal static class LeakDetector
         var released = new List<Released>();
         foreach (GoroutineList list in Scheduler.Instance.GoroutineLists)
         {
-            foreach ((int slot, Goroutine g) in list.Release(static g => g.Status == GoroutineStatus.Waiting && !IsMarkedLeaked(g)))
+            foreach ((int slot, Goroutine g) in list.Release(static g => g.Status == GoroutineStatus.Waiting))
             {
                 var sentinel = new Sentinel(g, found);
                 s_sentinels.AddOrUpdate(g, sentinel);
@@ -106,10 +116,10 @@ internal static class LeakDetector
     }
 
     // Step 3: every released goroutine back into the registry, survivors and leaked alike.
-    private static void Restore(List<Released> released, List<Goroutine> leaked)
+    private static void Restore(List<Released> released, List<Goroutine> unreachable)
     {
-        var leakedById = new Dictionary<long, Goroutine>(leaked.Count);
-        foreach (Goroutine g in leaked)
+        var leakedById = new Dictionary<long, Goroutine>(unreachable.Count);
+        foreach (Goroutine g in unreachable)
         {
             leakedById[g.Id] = g;
         }

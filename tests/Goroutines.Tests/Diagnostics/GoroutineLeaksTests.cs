@@ -199,6 +199,27 @@ public sealed partial class GoroutineLeaksTests : RuntimeTest
         Assert.Equal([parked[0].Id], WaitUntilParked("chan receive (leaked)").Select(g => g.Id));
     }
 
+    [Fact]
+    public void FindLeaked_GoroutineReachableOnlyFromOneFoundBefore_FoundByALaterPass()
+    {
+        // The second goroutine is in a blocking call during the first pass, so that pass cannot
+        // release it; it then parks sending on a channel that only the first goroutine, found
+        // leaked by then, still references. A goroutine found leaked must root nothing in later
+        // passes (a sieve's filters caught mid-flow are found this way).
+        using var inCall = new ManualResetEventSlim();
+        using var leave = new ManualResetEventSlim();
+        SpawnLeakedThenLateSender(inCall, leave);
+        Assert.True(inCall.Wait(TestTimeouts.Default), "The second goroutine did not enter its blocking call.");
+        GoroutineInfo[] started = WaitUntilParked("chan receive", nameof(GoroutineState.BlockingCall));
+        ExpectParkedForever(2);
+
+        Assert.Equal([started[0].Id], FindLeakedUntilFound(started[0].Id));
+        leave.Set();
+        WaitUntilParked("chan receive (leaked)", "chan send");
+        Assert.Equal([started[1].Id], FindLeakedUntilFound(started[1].Id));
+        Assert.True(DescribeNow(started[1].Id).IsLeaked);
+    }
+
     // ------------------------------------------------------------------ no false positives
 
     [Fact]
@@ -504,6 +525,35 @@ public sealed partial class GoroutineLeaksTests : RuntimeTest
 
     // Goroutine bodies. The leaking ones keep their channel to themselves (and to goroutines that
     // exit), so nothing outside can reach them once they park.
+
+    // Two goroutines with no closure in common (a shared one would let the second's frame reach
+    // the first's channel): the first waits on a channel only it holds, and holds the channel the
+    // second will send on once its blocking call returns.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SpawnLeakedThenLateSender(ManualResetEventSlim inCall, ManualResetEventSlim leave)
+    {
+        var own = new Chan<int>();
+        var shared = new Chan<int>();
+        Go.Run(ReceiveOnOwnThenSharedAsync, own, shared);
+        Go.Run(SendAfterBlockingCallAsync, shared, inCall, leave);
+    }
+
+    private static async Task ReceiveOnOwnThenSharedAsync(Chan<int> own, Chan<int> shared)
+    {
+        _ = await own.ReceiveAsync();
+        _ = await shared.ReceiveAsync();
+    }
+
+    private static async Task SendAfterBlockingCallAsync(Chan<int> shared, ManualResetEventSlim inCall, ManualResetEventSlim leave)
+    {
+        using (Go.EnterBlockingRegion())
+        {
+            inCall.Set();
+            leave.Wait();
+        }
+
+        await shared.SendAsync(1);
+    }
 
     private static async Task ReceiveFromOwnChannelAsync()
     {
