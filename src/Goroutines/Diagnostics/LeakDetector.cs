@@ -29,10 +29,11 @@ namespace Goroutines.Diagnostics;
 //      spawning goes on beside it), those found leaked before too: held by the registry,
 //      a leaked goroutine would keep alive whatever it references, such as the channel
 //      of a goroutine that was still runnable during an earlier pass and parked since,
-//      which would then never be found (a sieve's chain of filters, caught mid-flow). Each released goroutine gets a sentinel, attached
-//      with a ConditionalWeakTable, so the goroutine does not keep it alive: when the
-//      goroutine becomes unreachable, so does its sentinel, whose finalizer then runs
-//      with the goroutine's whole graph intact (a finalizer resurrects what it reaches).
+//      which would then never be found (a sieve's chain of filters, caught mid-flow).
+//      Each released goroutine gets a sentinel, attached with a ConditionalWeakTable, so
+//      the goroutine does not keep it alive: when the goroutine becomes unreachable, so
+//      does its sentinel, whose finalizer then runs with the goroutine's whole graph
+//      intact (a finalizer resurrects what it reaches).
 //      The pass itself keeps only weak references.
 //   2. A full blocking collection, then the finalizers: each sentinel of an
 //      unreachable goroutine reports it, unless the goroutine exited meanwhile (a
