@@ -429,7 +429,7 @@ internal sealed class EngineSocket : NetSocket
 
             if (SynchronizationContext.Current is not null)
             {
-                Goroutine.Running?.NoteParking(WaitReason.IOWait); // an async call on a goroutine (not a synchronous form's)
+                Goroutine.Running?.NoteParking(WaitReason.IOWait, flow: null); // an async call on a goroutine (not a synchronous form's); the engine posts back through its context, not a runtime waiter
             }
 
             Interlocked.Increment(ref s_waiting);

@@ -91,9 +91,10 @@ internal sealed partial class PolledSocket
             // Read before parking again: once back in the slot, the waiter may be readied, finished
             // and rented by another goroutine on another thread (off the runtime) before this returns.
             Goroutine? goroutine = Goroutine;
+            object? flow = ContinuationState;
             if (!TryFinish())
             {
-                goroutine?.NoteParking(WaitReason.IOWait); // parked again: the step ends with the goroutine parked
+                goroutine?.NoteParking(WaitReason.IOWait, flow); // parked again: the step ends with the goroutine parked
                 return;
             }
 

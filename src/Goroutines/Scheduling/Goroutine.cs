@@ -352,7 +352,21 @@ internal sealed class Goroutine : SynchronizationContext
     /// machine applies it when the step ends. The goroutine's own code only.
     /// </summary>
     /// <remarks>Go: gopark's reason.</remarks>
-    public void NoteParking(WaitReason reason) => _parkReason = reason;
+    /// <param name="reason">Why it parks (dumps, the deadlock and leak detectors).</param>
+    /// <param name="flow">
+    /// The continuation state of the flow that parks on a runtime waiter (for an async method, its
+    /// state machine box, which is its task), or null when it parks on something else: the step's
+    /// end compares it with the root task to see whether the root can only resume in a step of
+    /// this goroutine (see WatchRootTask).
+    /// </param>
+    public void NoteParking(WaitReason reason, object? flow)
+    {
+        _parkReason = reason;
+        if (flow is not null && Machine.Current is { } machine && machine.RunningGoroutine == this)
+        {
+            machine.ParkedFlow = flow;
+        }
+    }
 
     /// <summary>
     /// The reason the current step noted for the park it is about to make (None if it noted none).
@@ -469,13 +483,17 @@ internal sealed class Goroutine : SynchronizationContext
         _body = root;
     }
 
-    // A step ends parked in an await of something other than the runtime's own waiters (a .NET
-    // task, or one awaited with ConfigureAwait(false)): its continuation may run off the
+    // A step ends with the root flow not parked on one of the runtime's own waiters (it awaits a
+    // .NET task, one awaited with ConfigureAwait(false), or a helper async method's task; or
+    // another flow of the goroutine parked in this step): the root's continuation may run off the
     // goroutine, and the root task complete there, in no step of the goroutine that would notice.
     // So the root gets a continuation that posts a no-op to the goroutine, whose step then sees
     // the end, once: a continuation registered at the first step would cost every parked goroutine
-    // an object (48 bytes, W2), while a goroutine parked on a runtime waiter resumes in a step of
-    // its own. Returns false when the root completed meanwhile (then the goroutine exits).
+    // an object (48 bytes, W2), while a root parked on a runtime waiter resumes in a step of its
+    // own. Which flow parked is told by the flow's continuation state (NoteParking), not by the
+    // park's reason: a goroutine runs any number of flows (un-awaited async calls), and one of
+    // them parking on a channel says nothing of where the root is. Returns false when the root
+    // completed meanwhile (then the goroutine exits).
     // Registered with the goroutine's context current (Scheduler.Execute): a completion on the
     // goroutine runs the no-op inline; one elsewhere posts it here.
     private bool WatchRootTask(Task root)
@@ -524,7 +542,9 @@ internal sealed class Goroutine : SynchronizationContext
     /// Decides what happens after a step (protocol steps 3 in the header), given the callback the
     /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
     /// </summary>
-    public StepOutcome FinishStep(object? selfPost)
+    /// <param name="selfPost">The callback the step posted to its own goroutine, or null.</param>
+    /// <param name="parkedFlow">The continuation state of the last flow that parked on a runtime waiter in the step (NoteParking), or null.</param>
+    public StepOutcome FinishStep(object? selfPost, object? parkedFlow)
     {
         if (selfPost is not null)
         {
@@ -560,6 +580,7 @@ internal sealed class Goroutine : SynchronizationContext
         if (Has(Flags.YieldRequested))
         {
             Set(Flags.YieldRequested, false);
+            _parkReason = WaitReason.None; // noted by another flow of the step: the goroutine is runnable, not parked
             bool preempted = _preemptRequested;
             ClearPreemptRequest();
             Status = GoroutineStatus.Runnable;
@@ -573,9 +594,9 @@ internal sealed class Goroutine : SynchronizationContext
             return StepOutcome.MoreWork; // a callback it posted to itself: it runs in a later step
         }
 
-        if (_parkReason == WaitReason.None && !Has(Flags.RootWatched) && _body is Task suspended && !WatchRootTask(suspended))
+        if (!Has(Flags.RootWatched) && _body is Task suspended && parkedFlow != suspended && !WatchRootTask(suspended))
         {
-            return FinishStep(selfPost: null); // completed while the continuation was added: the exit above
+            return FinishStep(selfPost: null, parkedFlow: null); // completed while the continuation was added: the exit above
         }
 
         Status = GoroutineStatus.Waiting;

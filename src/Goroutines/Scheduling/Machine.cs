@@ -107,6 +107,13 @@ internal sealed class Machine
     public object? SelfPost;
 
     /// <summary>
+    /// The continuation state of the last flow of the running goroutine that parked on a runtime
+    /// waiter during its step (Goroutine.NoteParking), handed to Goroutine.FinishStep, which
+    /// compares it with the root task. This thread only.
+    /// </summary>
+    public object? ParkedFlow;
+
+    /// <summary>
     /// While this machine delivers a network poll's edges, the goroutines they ready, collected to
     /// be injected together (Scheduler.NetPoll.cs); null otherwise. This thread only.
     /// </summary>

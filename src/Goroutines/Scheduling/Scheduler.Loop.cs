@@ -331,7 +331,9 @@ internal sealed partial class Scheduler
         WaitReason parkReason = g.PendingParkReason; // before FinishStep: once parked, a waker may change it
         object? selfPost = machine.SelfPost;
         machine.SelfPost = null;
-        Goroutine.StepOutcome outcome = g.FinishStep(selfPost);
+        object? parkedFlow = machine.ParkedFlow;
+        machine.ParkedFlow = null;
+        Goroutine.StepOutcome outcome = g.FinishStep(selfPost, parkedFlow);
         BubbleMember? member = g.InLiveBubble ? Bubble.MemberOf(g) : null;
         if (outcome == Goroutine.StepOutcome.Exited && g.PanicException is { } panic)
         {

@@ -69,6 +69,9 @@ internal abstract class Waiter : IGoroutineWorkItem
     /// <summary>The goroutine parked on this waiter, once its await registered.</summary>
     public Goroutine? Goroutine => _resumeTarget as Goroutine;
 
+    /// <summary>The state the awaiter's continuation is invoked with (an async method's box), once its await registered.</summary>
+    protected object? ContinuationState => _continuationState;
+
     /// <summary>The token of the current rental, for the ValueTask handed out over this waiter.</summary>
     protected short Version => _version;
 
@@ -145,7 +148,7 @@ internal abstract class Waiter : IGoroutineWorkItem
             if (context is Goroutine g)
             {
                 target = g;
-                g.NoteParking(_reason);
+                g.NoteParking(_reason, state);
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {

@@ -4,6 +4,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Channels;
 using Goroutines.Scheduling;
 using Goroutines.Tests.TestSupport;
 
@@ -204,6 +205,45 @@ public sealed class GoroutineFlowTests : RuntimeTest
     }
 
     [Fact]
+    public async Task Run_BodyEndsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_GoroutineExits()
+    {
+        // The step ends with a park reason (the other flow's channel receive), but the root itself
+        // left the runtime: its end must still be seen.
+        long before = Go.NumGoroutine;
+        var never = new Chan<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => finished.SetResult());
+
+        gate.SetResult();
+        await finished.Task.Within(what: "the body");
+
+        bool exited = Poll.Until(() => g.HasExited, TestTimeouts.Default);
+        string state = $"{g.Status} ({g.WaitReason})";
+        never.Close(); // wakes the other flow, whose step would see the end: after the evidence is taken
+        Assert.True(exited, $"The body returned, yet the goroutine did not exit: {state}.");
+        Assert.True(Poll.Until(() => Go.NumGoroutine == before, TestTimeouts.Default), $"NumGoroutine stayed at {Go.NumGoroutine}, expected {before}.");
+    }
+
+    [Fact]
+    public async Task Run_BodyThrowsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_PanicReportedWithoutWaitingForThatFlow()
+    {
+        var never = new Chan<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => throw new InvalidOperationException("boom"));
+
+        gate.SetResult();
+
+        bool reported = Poll.Until(() => Panics.Captured.Count > 0, TestTimeouts.Default);
+        string state = $"{g.Status} ({g.WaitReason})";
+        never.Close(); // wakes the other flow: after the evidence is taken
+        await Panics.WaitForAsync(1);
+        GoroutinePanic panic = Assert.Single(Panics.TakeAll());
+        Assert.True(reported, $"The body's exception was reported only once the other flow woke: goroutine {state}.");
+        Assert.IsType<InvalidOperationException>(panic.Exception);
+    }
+
+    [Fact]
     public async Task Run_AsyncLocalOfTheSpawner_FlowsIntoTheGoroutineAndDoesNotLeakOut()
     {
         var local = new AsyncLocal<string?>();
@@ -233,4 +273,27 @@ public sealed class GoroutineFlowTests : RuntimeTest
         Assert.Equal("spawner", seenInside);
         Assert.Null(seenByNext);
     }
+
+    // Spawns a goroutine whose body starts a second flow that parks receiving from never, then
+    // leaves the runtime (awaits gate with ConfigureAwait(false)) and ends with end; returns the
+    // goroutine once it parked.
+    private static async Task<Goroutine> StartLeavingBesideAParkedFlowAsync(Chan<int> never, Task gate, Action end)
+    {
+        var started = new TaskCompletionSource<Goroutine>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Go.Run(async () =>
+        {
+            started.SetResult(Goroutine.Running!);
+            _ = ReceiveOnceAsync(never);
+#pragma warning disable GOR002 // Leaving the goroutine is the point: its end must still be seen.
+            await gate.ConfigureAwait(false);
+#pragma warning restore GOR002
+            end();
+        });
+
+        Goroutine g = await started.Task.Within();
+        Assert.True(Poll.Until(() => g.Status == GoroutineStatus.Waiting, TestTimeouts.Default), "The goroutine never parked.");
+        return g;
+    }
+
+    private static async Task ReceiveOnceAsync(Chan<int> channel) => _ = await channel.ReceiveWithOkAsync();
 }
