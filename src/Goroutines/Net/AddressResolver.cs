@@ -97,6 +97,10 @@ internal static class AddressResolver
 
             host = address[1..close];
             portText = address[(close + 2)..];
+            if (portText.Contains(':', StringComparison.Ordinal))
+            {
+                throw Malformed(kind, operation, address, "too many colons in address");
+            }
         }
         else
         {
@@ -115,17 +119,21 @@ internal static class AddressResolver
             portText = address[(colon + 1)..];
         }
 
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+        // As Go's parsePort: an empty port is port 0 (":" and "host:" listen on any port); digits
+        // out of range are an invalid port; anything else would be a service name, which is not looked up.
+        if (portText.Length == 0)
         {
-            throw Malformed(kind, operation, address, portText.Length == 0 ? "missing port in address" : "unknown port");
+            return (host, 0);
         }
 
-        if (port > IPEndPoint.MaxPort)
+        if (!portText.AsSpan().ContainsAnyExceptInRange('0', '9'))
         {
-            throw Malformed(kind, operation, address, "invalid port");
+            return int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= IPEndPoint.MaxPort
+                ? (host, port)
+                : throw Malformed(kind, operation, address, "invalid port");
         }
 
-        return (host, port);
+        throw Malformed(kind, operation, address, "unknown port");
     }
 
     private static bool TryResolveWithoutLookup(NetworkKind kind, string address, string operation, bool listening, out EndPoint[] endPoints, out string host, out int port)

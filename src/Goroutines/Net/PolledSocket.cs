@@ -22,9 +22,10 @@ namespace Goroutines.Net;
 //            block the thread (the synchronous forms), then attempt again.
 // Each direction is serialized by NetSocket's lock (Go's fdMutex read and write locks).
 //
-// Readiness we already know (as tokio does, and Go does not): after a stream read that
-// returned less than asked, the socket's queue is empty, so the next read parks first
-// instead of making a call that would fail with EAGAIN. An edge that arrived in between
+// Readiness we already know (as tokio does, and Go does not): after a TCP read after which
+// the kernel reports nothing queued (TCP_INQ), the socket's queue is empty, so the next read
+// parks first instead of making a call that would fail with EAGAIN. A short read alone does
+// not tell: recv stops at TCP's urgent mark, and a Unix stream's after passed descriptors. An edge that arrived in between
 // is in the slot, so the park returns at once; nothing is missed under edge triggering.
 // Except the peer's end of stream: the kernel returns the data before it and keeps the
 // end for the next call, with no edge to come; so once the poller saw EPOLLRDHUP (it
@@ -675,8 +676,10 @@ internal sealed partial class PolledSocket : NetSocket
 
             if (read >= 0)
             {
-                // Drained: less than asked, or the kernel said nothing is left (TCP_INQ).
-                _readDrained = read > 0 && (read < buffer.Length || queued == 0) && Kind.IsStream() && !_poll.IsReadClosed;
+                // Drained only when the kernel said nothing is left (TCP_INQ). Not from a short read
+                // alone: TCP's recv stops at an urgent byte's mark, a Unix stream's after a message
+                // carrying descriptors, with more data queued and no edge to come for it.
+                _readDrained = read > 0 && queued == 0 && Kind.IsStream() && !_poll.IsReadClosed;
                 return read;
             }
 
@@ -1019,7 +1022,13 @@ internal sealed partial class PolledSocket : NetSocket
     /// <inheritdoc/>
     public override void Shutdown(SocketShutdown how)
     {
-        ThrowIfError("close", how == SocketShutdown.Receive ? PollMode.Read : PollMode.Write);
+        // As Go's: only a closed connection fails a half-close; a deadline that passed does not
+        // (SetDeadline(past) to stop a transfer, then CloseWrite so that the peer sees the end).
+        if (_poll.IsClosing)
+        {
+            throw ErrorOf("close", PollError.Closing);
+        }
+
         if (LinuxSockets.Shutdown(_handle, how == SocketShutdown.Receive ? LinuxSockets.SHUT_RD : LinuxSockets.SHUT_WR) != 0)
         {
             throw Failed("close", "shutdown", Marshal.GetLastPInvokeError());

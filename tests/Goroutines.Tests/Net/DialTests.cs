@@ -128,11 +128,31 @@ public sealed class DialTests : RuntimeTest
     [InlineData("::1:80", "too many colons in address")]
     [InlineData("[::1]", "missing port in address")]
     [InlineData("[::1:80", "missing ']' in address")]
+    [InlineData("[::1]:80:90", "too many colons in address")]
+    [InlineData("1.2.3.4:99999999999", "invalid port")]
+    [InlineData("1.2.3.4:http", "unknown port")]
     public void SplitHostPort_MalformedAddress_ThrowsArgumentExceptionWithGoMessage(string address, string problem)
     {
         ArgumentException error = Assert.Throws<ArgumentException>(() => Network.SplitHostPort(address));
 
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:", "127.0.0.1")]
+    [InlineData("[::1]:", "::1")]
+    [InlineData(":", "")]
+    public void SplitHostPort_EmptyPort_IsPortZeroAsInGo(string address, string host)
+    {
+        Assert.Equal((host, 0), Network.SplitHostPort(address));
+    }
+
+    [Fact]
+    public void Listen_EmptyPort_ListensOnAPortOfTheSystemsChoice()
+    {
+        using Listener listener = Network.Listen("tcp", "127.0.0.1:");
+
+        Assert.NotEqual(0, ((IPEndPoint)listener.Addr).Port);
     }
 
     [Fact]
