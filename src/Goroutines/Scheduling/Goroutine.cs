@@ -147,6 +147,10 @@ internal sealed class Goroutine : SynchronizationContext
     // Set during a step by the goroutine's own code; consumed by its machine at the end of the step.
     private WaitReason _parkReason;
 
+    // The root flow itself parked on a runtime waiter, last of the flows that parked in this step
+    // (NoteParking; in the first step the machine keeps the flow instead). Own thread, consumed by FinishStep.
+    private bool _rootParked;
+
     // Eight flags in one byte (a parked goroutine's bytes count, W2: the object has no byte to
     // spare). Written only by the thread that runs or handles the goroutine's step, one at a time,
     // so plain read-modify-writes do.
@@ -362,9 +366,18 @@ internal sealed class Goroutine : SynchronizationContext
     public void NoteParking(WaitReason reason, object? flow)
     {
         _parkReason = reason;
-        if (flow is not null && Machine.Current is { } machine && machine.RunningGoroutine == this)
+        if (flow is null)
         {
-            machine.ParkedFlow = flow;
+            return;
+        }
+
+        if (_body is Task)
+        {
+            _rootParked = flow == _body; // the last park of the step decides
+        }
+        else if (Machine.Current is { } machine && machine.RunningGoroutine == this)
+        {
+            machine.ParkedFlow = flow; // the first step: the body has not returned its task yet
         }
     }
 
@@ -490,8 +503,8 @@ internal sealed class Goroutine : SynchronizationContext
     // So the root gets a continuation that posts a no-op to the goroutine, whose step then sees
     // the end, once: a continuation registered at the first step would cost every parked goroutine
     // an object (48 bytes, W2), while a root parked on a runtime waiter resumes in a step of its
-    // own. Which flow parked is told by the flow's continuation state (NoteParking), not by the
-    // park's reason: a goroutine runs any number of flows (un-awaited async calls), and one of
+    // own. Which flow parked is told by the flow's continuation state (NoteParking: an async
+    // method's box, which is its task), not by the park's reason: a goroutine runs any number of flows (un-awaited async calls), and one of
     // them parking on a channel says nothing of where the root is. Returns false when the root
     // completed meanwhile (then the goroutine exits).
     // Registered with the goroutine's context current (Scheduler.Execute): a completion on the
@@ -543,9 +556,11 @@ internal sealed class Goroutine : SynchronizationContext
     /// step posted to its own goroutine, if any (it becomes the next work item). Its machine only.
     /// </summary>
     /// <param name="selfPost">The callback the step posted to its own goroutine, or null.</param>
-    /// <param name="parkedFlow">The continuation state of the last flow that parked on a runtime waiter in the step (NoteParking), or null.</param>
+    /// <param name="parkedFlow">The continuation state of the last flow that parked on a runtime waiter in the goroutine's first step (NoteParking), or null.</param>
     public StepOutcome FinishStep(object? selfPost, object? parkedFlow)
     {
+        bool rootParked = _rootParked || (parkedFlow is not null && parkedFlow == _body);
+        _rootParked = false;
         if (selfPost is not null)
         {
             if (_next is null && _posted is not { IsEmpty: false })
@@ -594,7 +609,7 @@ internal sealed class Goroutine : SynchronizationContext
             return StepOutcome.MoreWork; // a callback it posted to itself: it runs in a later step
         }
 
-        if (!Has(Flags.RootWatched) && _body is Task suspended && parkedFlow != suspended && !WatchRootTask(suspended))
+        if (!rootParked && !Has(Flags.RootWatched) && _body is Task suspended && !WatchRootTask(suspended))
         {
             return FinishStep(selfPost: null, parkedFlow: null); // completed while the continuation was added: the exit above
         }

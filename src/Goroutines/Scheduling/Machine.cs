@@ -108,8 +108,8 @@ internal sealed class Machine
 
     /// <summary>
     /// The continuation state of the last flow of the running goroutine that parked on a runtime
-    /// waiter during its step (Goroutine.NoteParking), handed to Goroutine.FinishStep, which
-    /// compares it with the root task. This thread only.
+    /// waiter during its first step (Goroutine.NoteParking), before the body returned its root
+    /// task; handed to Goroutine.FinishStep, which compares it with that task. This thread only.
     /// </summary>
     public object? ParkedFlow;
 

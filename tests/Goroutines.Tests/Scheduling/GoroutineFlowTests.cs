@@ -204,8 +204,10 @@ public sealed class GoroutineFlowTests : RuntimeTest
         await pair;
     }
 
-    [Fact]
-    public async Task Run_BodyEndsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_GoroutineExits()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_BodyEndsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_GoroutineExits(bool inALaterStep)
     {
         // The step ends with a park reason (the other flow's channel receive), but the root itself
         // left the runtime: its end must still be seen.
@@ -213,7 +215,7 @@ public sealed class GoroutineFlowTests : RuntimeTest
         var never = new Chan<int>();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => finished.SetResult());
+        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => finished.SetResult(), inALaterStep);
 
         gate.SetResult();
         await finished.Task.Within(what: "the body");
@@ -225,12 +227,14 @@ public sealed class GoroutineFlowTests : RuntimeTest
         Assert.True(Poll.Until(() => Go.NumGoroutine == before, TestTimeouts.Default), $"NumGoroutine stayed at {Go.NumGoroutine}, expected {before}.");
     }
 
-    [Fact]
-    public async Task Run_BodyThrowsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_PanicReportedWithoutWaitingForThatFlow()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_BodyThrowsOffTheRuntimeWhileAnotherFlowOfItParksOnAChannel_PanicReportedWithoutWaitingForThatFlow(bool inALaterStep)
     {
         var never = new Chan<int>();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => throw new InvalidOperationException("boom"));
+        Goroutine g = await StartLeavingBesideAParkedFlowAsync(never, gate.Task, () => throw new InvalidOperationException("boom"), inALaterStep);
 
         gate.SetResult();
 
@@ -274,14 +278,20 @@ public sealed class GoroutineFlowTests : RuntimeTest
         Assert.Null(seenByNext);
     }
 
-    // Spawns a goroutine whose body starts a second flow that parks receiving from never, then
-    // leaves the runtime (awaits gate with ConfigureAwait(false)) and ends with end; returns the
-    // goroutine once it parked.
-    private static async Task<Goroutine> StartLeavingBesideAParkedFlowAsync(Chan<int> never, Task gate, Action end)
+    // Spawns a goroutine whose body (in its first step, or after a yield in a later one: the root
+    // task is known then) starts a second flow that parks receiving from never, then leaves the
+    // runtime (awaits gate with ConfigureAwait(false)) and ends with end; returns the goroutine
+    // once it parked.
+    private static async Task<Goroutine> StartLeavingBesideAParkedFlowAsync(Chan<int> never, Task gate, Action end, bool inALaterStep)
     {
         var started = new TaskCompletionSource<Goroutine>(TaskCreationOptions.RunContinuationsAsynchronously);
         Go.Run(async () =>
         {
+            if (inALaterStep)
+            {
+                await Go.YieldAsync();
+            }
+
             started.SetResult(Goroutine.Running!);
             _ = ReceiveOnceAsync(never);
 #pragma warning disable GOR002 // Leaving the goroutine is the point: its end must still be seen.
