@@ -69,7 +69,8 @@ public sealed class Conn : IDisposable, IAsyncDisposable
     /// <summary>
     /// Reads into <paramref name="buffer"/>, parking the goroutine until data arrives. Returns the
     /// number of bytes read, at least one, or 0 at the end of the stream (where Go returns
-    /// <c>io.EOF</c>). On a datagram connection, one datagram (truncated to the buffer).
+    /// <c>io.EOF</c>). On a datagram connection, one datagram (truncated to the buffer). An empty
+    /// buffer returns 0 at once, as Go's <c>Read</c>: it neither waits nor consumes a datagram.
     /// </summary>
     /// <param name="buffer">Where to put the bytes.</param>
     /// <param name="cancellationToken">Cancels the wait (the read then throws <see cref="OperationCanceledException"/>).</param>

@@ -211,8 +211,8 @@ internal sealed class EngineSocket : NetSocket
             while (true)
             {
                 Memory<byte> rest = buffer[got..];
-                int read = rest.IsEmpty && Kind.IsStream()
-                    ? 0 // as Go: a zero-length read of a stream returns at once
+                int read = rest.IsEmpty
+                    ? 0 // as Go's Read: a zero-length read returns at once, consuming no datagram
                     : await RunAsync(PollMode.Read, "read", "read", (socket, token) => socket.ReceiveAsync(rest, SocketFlags.None, token), null, cancellationToken).ConfigureAwait(true);
                 got += read;
                 if (read == 0 || got >= minimum)

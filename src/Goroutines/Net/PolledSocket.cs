@@ -502,7 +502,7 @@ internal sealed partial class PolledSocket : NetSocket
     // as the call would. Under the read lock.
     private bool TakeDrained(int length)
     {
-        if (!_readDrained || IsEmptyStreamRead(length))
+        if (!_readDrained || IsEmptyRead(length))
         {
             return false;
         }
@@ -618,8 +618,9 @@ internal sealed partial class PolledSocket : NetSocket
         }
     }
 
-    // As Go: a zero-length read of a stream returns at once (it neither waits nor consumes a short read's readiness).
-    private bool IsEmptyStreamRead(int length) => length == 0 && Kind.IsStream();
+    // As Go's Read: a zero-length read returns at once, on a stream or a datagram connection (it
+    // neither waits, nor consumes a datagram, nor a short read's readiness). ReadFrom has no such rule.
+    private static bool IsEmptyRead(int length) => length == 0;
 
     // recv through recvmsg, with the bytes left in the receive queue afterwards from the TCP_CM_INQ
     // control message (-1 if none came).
@@ -652,7 +653,7 @@ internal sealed partial class PolledSocket : NetSocket
             // leave queued data with no edge to come, and a reader that parks first (drained) would
             // wait for it forever. (The reset and the error check are independent: either order.)
             ThrowIfError("read", PollMode.Read);
-            if (IsEmptyStreamRead(buffer.Length))
+            if (IsEmptyRead(buffer.Length))
             {
                 return 0;
             }

@@ -92,6 +92,23 @@ public sealed class PacketTests : RuntimeTest
     }
 
     [Fact]
+    public async Task ReadAsync_ZeroLengthOnADatagramConnection_ReturnsAtOnceAndConsumesNoDatagram()
+    {
+        await GoTest.RunAsync(async () =>
+        {
+            using PacketConn server = Network.ListenPacket("udp", "127.0.0.1:0");
+            await using Conn client = await Network.DialAsync("udp", server.LocalAddr!.ToString()!);
+
+            Assert.Equal(0, await client.ReadAsync(Memory<byte>.Empty).AsTask().Within(what: "a zero-length read with nothing queued"));
+            await server.WriteToAsync("kept"u8.ToArray(), client.LocalAddr!);
+            Assert.Equal(0, await client.ReadAsync(Memory<byte>.Empty));
+            byte[] buffer = new byte[64];
+            int n = await client.ReadAsync(buffer);
+            Assert.Equal("kept", Encoding.ASCII.GetString(buffer, 0, n));
+        });
+    }
+
+    [Fact]
     public async Task SetReadDeadline_PassesWhileReadFromBlocked_FailsWithTimeout()
     {
         using FakeRuntimeClock clock = FakeRuntimeClock.Install();
