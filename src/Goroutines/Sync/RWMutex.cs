@@ -72,6 +72,13 @@ public sealed class RWMutex : ILocker
     /// <param name="cancellationToken">Cancels the wait; a token that cannot be canceled costs nothing.</param>
     /// <returns>A scope whose disposal releases the write lock.</returns>
     /// <exception cref="OperationCanceledException">The token was canceled before the write lock was taken.</exception>
+    /// <remarks>
+    /// A canceled wait does not withdraw a writer that had already announced itself to the
+    /// readers holding the lock (Go's writer preference): until those readers leave, new readers
+    /// wait, as they would for a writer that had not given up; then the runtime takes the write
+    /// lock for the abandoned wait and releases it at once. So, as with any pending writer in Go,
+    /// a reader must not wait for another reader to take the lock before it releases its own.
+    /// </remarks>
     public ValueTask<RWMutexScope> LockAsync(CancellationToken cancellationToken)
     {
         if (!cancellationToken.CanBeCanceled)

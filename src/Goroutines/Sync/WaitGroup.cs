@@ -20,7 +20,9 @@ namespace Goroutines.Sync;
 //         the semaphore once per waiter.
 //   Wait: read the word; counter zero -> done. Else CAS waiters + 1 and acquire the
 //         semaphore. A release that comes before the acquire parks is kept as a
-//         permit, so no wake-up is lost.
+//         permit, so no wake-up is lost. Woken, the word must still be 0 (the
+//         releasing Add reset it): otherwise the group was reused before the wait
+//         returned, Go's panic. (A canceled wait's helper skips that check.)
 //
 // Invariants:
 // - Waiters are counted only while the counter is positive.
@@ -130,21 +132,32 @@ public sealed class WaitGroup
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return Count == 0 ? default : CancelableAcquire.RunAsync(WaitAsync, giveBack: null, cancellationToken);
+        // The helper does not check for reuse: once its caller gave up, the group may be reused
+        // before the helper's wait returns, and that is no misuse of the caller's.
+        return Count == 0 ? default : CancelableAcquire.RunAsync(() => WaitCoreAsync(checkReuse: false), giveBack: null, cancellationToken);
     }
 
     /// <summary>
     /// Parks the goroutine until the counter is zero (Go's <c>wg.Wait</c>); completes at once if
     /// it already is. Allocates nothing when it completes at once; a park uses a pooled waiter.
     /// </summary>
-    public ValueTask WaitAsync()
+    /// <exception cref="InvalidOperationException">The group was reused (<see cref="Add"/> raised the counter from zero) before this wait returned (Go's panic "sync: WaitGroup is reused before previous Wait has returned", an <see cref="IRuntimeError"/>).</exception>
+    public ValueTask WaitAsync() => WaitCoreAsync(checkReuse: true);
+
+    private ValueTask WaitCoreAsync(bool checkReuse)
     {
         if (SafePoint.ShouldYield)
         {
-            return WaitAfterYieldAsync();
+            return WaitAfterYieldAsync(checkReuse);
         }
 
-        return TryCountWaiter() ? RuntimeSemaphore.Ensure(ref _semaphore).AcquireAsync(WaitReason.SyncWaitGroupWait) : default;
+        if (!TryCountWaiter())
+        {
+            return default;
+        }
+
+        ValueTask parked = RuntimeSemaphore.Ensure(ref _semaphore).AcquireAsync(WaitReason.SyncWaitGroupWait);
+        return checkReuse ? ThenCheckReuseAsync(parked) : parked;
     }
 
     /// <summary>
@@ -152,12 +165,14 @@ public sealed class WaitGroup
     /// blocking region, so its processor is handed to another thread meanwhile. Prefer
     /// <see cref="WaitAsync()"/> inside goroutines.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The group was reused before this wait returned (Go's panic "sync: WaitGroup is reused before previous Wait has returned").</exception>
     public void Wait()
     {
         Bubble.ThrowIfBlockingInBubble();
         if (TryCountWaiter())
         {
             RuntimeSemaphore.Ensure(ref _semaphore).Acquire();
+            ThrowIfReused();
         }
     }
 
@@ -246,9 +261,26 @@ public sealed class WaitGroup
         }
     }
 
-    private async ValueTask WaitAfterYieldAsync()
+    private async ValueTask WaitAfterYieldAsync(bool checkReuse)
     {
         await Goroutines.Go.YieldAsync();
-        await WaitAsync().ConfigureAwait(true);
+        await WaitCoreAsync(checkReuse).ConfigureAwait(true);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ThenCheckReuseAsync(ValueTask parked)
+    {
+        await parked.ConfigureAwait(true);
+        ThrowIfReused();
+    }
+
+    // As Go's Wait after its wake-up: the Add that released the waiters reset the word to zero,
+    // so anything else means the group was reused before this wait returned.
+    private void ThrowIfReused()
+    {
+        if (Volatile.Read(ref _state) != 0)
+        {
+            throw new RuntimePanicException("sync: WaitGroup is reused before previous Wait has returned");
+        }
     }
 }

@@ -5,8 +5,10 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Goroutines.Channels;
 using Goroutines.Scheduling;
 using Goroutines.Sync;
+using Goroutines.Testing;
 using Goroutines.Tests.TestSupport;
 
 using Xunit;
@@ -156,5 +158,62 @@ public sealed class WaitGroupTests : RuntimeTest
                 Assert.Equal(4, Volatile.Read(ref done));
             }
         });
+    }
+
+    [Fact]
+    public async Task WaitAsync_GroupReusedBeforeTheReleasedWaiterRan_ThrowsGosReusePanic()
+    {
+        // Explored: Done and the Add after it are one step, so the released waiter cannot run between them.
+        await Explorer.ExploreAsync(
+            async () =>
+            {
+                var group = new WaitGroup();
+                group.Add(1);
+                var outcome = new Chan<string>(1);
+                Go.Run(async () =>
+                {
+                    try
+                    {
+                        await group.WaitAsync();
+                        outcome.TrySend($"Wait returned with the counter at {group.Count}");
+                    }
+                    catch (InvalidOperationException e) when (e is IRuntimeError)
+                    {
+                        outcome.TrySend(e.Message);
+                    }
+                });
+                await SyncTest.WaitAsync(); // the waiter is parked in Wait
+                group.Done();
+                group.Add(1);
+                string seen = await outcome.ReceiveAsync();
+                group.Done();
+                Assert.Equal("sync: WaitGroup is reused before previous Wait has returned", seen);
+            },
+            new ExplorationOptions { Iterations = 20 });
+    }
+
+    [Fact]
+    public async Task WaitAsync_CanceledThenGroupReused_TheAbandonedWaitReportsNoMisuse()
+    {
+        // Once its caller gave up, reusing the group is legitimate: the runtime's helper still
+        // waiting on it must not report Go's reuse panic.
+        var group = new WaitGroup();
+        long before = Go.NumGoroutine;
+        await GoTest.RunAsync(async () =>
+        {
+            group.Add(1);
+            using var cancellation = new CancellationTokenSource();
+            ValueTask wait = group.WaitAsync(cancellation.Token);
+            await cancellation.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await wait);
+
+            group.Done();
+            group.Add(1); // reused, while the abandoned helper may not have run yet
+            group.Done();
+            await group.WaitAsync();
+            await GoTest.YieldUntilAsync(() => Go.NumGoroutine == before + 1, "the abandoned wait's helper to end");
+        });
+
+        Assert.Empty(Panics.TakeAll());
     }
 }
