@@ -24,6 +24,8 @@ public sealed class ChanEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSource<bo
     private readonly ChannelCore<T>? _core;
     private readonly CancellationToken _cancellationToken;
     private ChannelWaiter<T>? _parked;
+    private short _parkedToken; // the parked waiter's own token
+    private short _version;     // this enumerator's token for the awaitable of the parked move
     private T _current = default!;
 
     internal ChanEnumerator(ChannelCore<T>? core, CancellationToken cancellationToken = default)
@@ -60,32 +62,32 @@ public sealed class ChanEnumerator<T> : IAsyncEnumerator<T>, IValueTaskSource<bo
             return new ValueTask<bool>(ok);
         }
 
-        short token = parked!.PrepareReceivePark();
+        _parkedToken = parked!.PrepareReceivePark();
         _parked = parked;
-        return new ValueTask<bool>(this, token);
+        return new ValueTask<bool>(this, ++_version);
     }
 
     /// <summary>Nothing to release: a loop ends only between receives.</summary>
     public ValueTask DisposeAsync() => default;
 
     /// <inheritdoc/>
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => Parked.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => Parked(token).GetStatus(_parkedToken);
 
     /// <inheritdoc/>
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        Parked.OnCompleted(continuation, state, token, flags);
+        Parked(token).OnCompleted(continuation, state, _parkedToken, flags);
 
     /// <inheritdoc/>
     bool IValueTaskSource<bool>.GetResult(short token)
     {
-        ChannelWaiter<T> parked = Parked;
+        ChannelWaiter<T> parked = Parked(token);
+        (T value, bool ok) = ((IValueTaskSource<(T Value, bool Ok)>)parked).GetResult(_parkedToken);
         _parked = null;
-        (T value, bool ok) = ((IValueTaskSource<(T Value, bool Ok)>)parked).GetResult(token);
         _current = value;
         return ok;
     }
 
-    private ChannelWaiter<T> Parked => _parked ?? throw new InvalidOperationException("The awaitable of MoveNextAsync was used after it completed: await each one exactly once.");
+    private ChannelWaiter<T> Parked(short token) => token == _version && _parked is { } parked ? parked : throw new InvalidOperationException("The awaitable of MoveNextAsync was used after it completed: await each one exactly once.");
 
     private async ValueTask<bool> MoveNextCancelableAsync()
     {

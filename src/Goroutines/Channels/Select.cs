@@ -201,7 +201,17 @@ public sealed class Select
 
         if (cancellationToken.IsCancellationRequested)
         {
-            EndRound(-1); // the cases added for this round are dropped, as a round that ran would drop them
+            int state = Volatile.Read(ref _state);
+            if (state == Building)
+            {
+                if (_builder != CurrentFlow())
+                {
+                    throw Busy();
+                }
+
+                EndRound(-1); // the cases added for this round are dropped, as a round that ran would drop them
+            }
+
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 

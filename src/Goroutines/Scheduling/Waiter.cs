@@ -34,6 +34,9 @@ namespace Goroutines.Scheduling;
 //                CASes when both register at the same moment.
 //   Ready:       CAS the sentinel in from null; if a continuation was there, resume it.
 //   GetResult:   the awaiter's last touch: bump the version, reset, return to the pool.
+//                Before the operation completed (read synchronously, never awaited nor
+//                readied), InvalidOperationException, with nothing reset: the waiter is still
+//                queued where it parked, and pooled it would be handed out twice.
 //
 // Invariants:
 // - Exactly one park/await/GetResult per rental (versions catch misuse).
@@ -193,6 +196,12 @@ internal abstract class Waiter : IGoroutineWorkItem
     protected void EndPark(short token)
     {
         CheckToken(token);
+        if (Volatile.Read(ref _continuation) is null)
+        {
+            // Neither awaited nor readied: the waiter is still queued where it parked.
+            throw new InvalidOperationException("The result of a parked operation was read before it completed: await the ValueTask instead.");
+        }
+
         _version++;
         _continuation = null;
         _continuationState = null;

@@ -779,4 +779,37 @@ public sealed class SelectTests : RuntimeTest
         await producer.Within(what: "the other producer");
         Assert.Equal(Enumerable.Range(0, values), received);
     }
+
+    [Fact]
+    public async Task TwoSelectsAndAClose_Race_OutcomesAreConsistent()
+    {
+        Settings.SetMaxProcs(Math.Max(2, Go.MaxProcs));
+        for (int i = 0; i < 2000; i++)
+        {
+            var a = new Chan<int>();
+            var b = new Chan<int>();
+            Task<(int, int, bool)> first = GoTest.Start(async () =>
+            {
+                var s = new Select();
+                int c = await s.Receive(a).Receive(b).WaitAsync();
+                return (c, c == 0 ? s.Received<int>() : s.Received<int>(), s.ReceivedOk);
+            });
+            Task<int> second = GoTest.Start(async () =>
+            {
+                var s = new Select();
+                return await s.Receive(b).Send(a, 7).WaitAsync();
+            });
+            b.Close();
+            (int c1, int v1, bool ok1) = await first.Within(what: "first");
+            int c2 = await second.Within(what: "second");
+            if (c1 == 0)
+            {
+                Assert.Equal((7, true, 1), (v1, ok1, c2));
+            }
+            else
+            {
+                Assert.Equal((0, false, 0), (v1, ok1, c2));
+            }
+        }
+    }
 }
