@@ -64,9 +64,12 @@ public sealed class GoroutineProfileServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         IPEndPoint endpoint = Parse(address);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(endpoint));
+        // Empty: no configuration sources. The process's appsettings.json and environment
+        // (Kestrel__Endpoints__*, ASPNETCORE_URLS) are the host program's; read here, Kestrel would
+        // add their endpoints (often 0.0.0.0) to this one and serve the profiles there too.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(endpoint));
+        builder.Services.AddRoutingCore();
         WebApplication app = builder.Build();
         app.MapGoroutineProfiles();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,8 @@
 using System;
 using System.Net;
 using System.Net.Http;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Tasks;
 
@@ -94,6 +96,35 @@ public sealed class GoroutineProfileEndpointsTests
         finally
         {
             await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Server_ProcessConfigurationNamesKestrelEndpoints_ListensOnlyWhereAsked()
+    {
+        // A host program's configuration (here its environment, as containers set it) may name
+        // Kestrel endpoints for the app itself; the profile server must not take them.
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        const string Key = "Kestrel__Endpoints__App__Url";
+        Environment.SetEnvironmentVariable(Key, $"http://127.0.0.2:{port}");
+        try
+        {
+            await using GoroutineProfileServer server = await GoroutineProfileServer.StartAsync("localhost:0");
+
+            Assert.Equal("127.0.0.1", server.Address.Host);
+            Assert.DoesNotContain(
+                IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners(),
+                listening => listening.Port == port);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Key, null);
         }
     }
 
