@@ -57,13 +57,27 @@ internal abstract class ChannelCore
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CheckBubbleAccess() => OwnerBubble?.CheckChannelAccess();
 
-    /// <summary>Tells the caller's bubble, if any, what the park it is about to make waits on (Bubble.NoteWaitOn).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void NoteParking()
+    /// <summary>
+    /// Whether a park of the running goroutine on this channel waits outside its bubble
+    /// (Bubble.WaitsOutsideItsBubble); false at once while no bubble lives.
+    /// </summary>
+    public bool WaitsOutsideCallersBubble
     {
-        if (Bubble.AnyLive)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Bubble.AnyLive && Bubble.WaitsOutsideItsBubble(OwnerBubble);
+    }
+
+    /// <summary>
+    /// Marks <paramref name="parked"/>, just queued here, as waiting outside the caller's bubble
+    /// if it does: its await, if it registers (the operation did not complete first), makes the
+    /// step's park not durable.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NoteParking(Waiter parked)
+    {
+        if (WaitsOutsideCallersBubble)
         {
-            Bubble.NoteWaitOn(OwnerBubble);
+            parked.MarkWaitingOutsideBubble();
         }
     }
 

@@ -132,7 +132,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         waiter.Value = value;
         _senders.Enqueue(waiter);
         Lock.Exit();
-        NoteParking();
+        NoteParking(waiter);
         parked = waiter;
         return false;
     }
@@ -264,7 +264,7 @@ internal sealed class ChannelCore<T> : ChannelCore
         ChannelWaiter<T> waiter = ChannelWaiter<T>.Rent();
         _receivers.Enqueue(waiter);
         Lock.Exit();
-        NoteParking();
+        NoteParking(waiter);
         WakeWritabilityWatchers();
         ok = false;
         parked = waiter;

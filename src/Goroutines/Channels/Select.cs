@@ -373,7 +373,11 @@ public sealed class Select
         {
             for (int p = 0; p < live; p++)
             {
-                _channels[_lockOrder[p]]!.NoteParking(); // durable only if every case is on the bubble's channels
+                if (_channels[_lockOrder[p]]!.WaitsOutsideCallersBubble)
+                {
+                    _waiter.MarkWaitingOutsideBubble(); // durable only if every case is on the bubble's channels
+                    break;
+                }
             }
         }
 

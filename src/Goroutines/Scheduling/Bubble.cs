@@ -179,13 +179,19 @@ internal sealed class Bubble
     }
 
     /// <summary>
-    /// Notes that the running goroutine is about to park on a channel of <paramref name="owner"/>
-    /// (null: created outside every bubble): a park on another bubble's or no bubble's channel is
-    /// not durable. Call only when <see cref="AnyLive"/>.
+    /// Whether a park of the running goroutine on a channel of <paramref name="owner"/> (null:
+    /// created outside every bubble) waits outside its bubble: it is a member, and the channel is
+    /// another bubble's or no bubble's. Such a park is not durable. Call only when <see cref="AnyLive"/>.
     /// </summary>
-    public static void NoteWaitOn(Bubble? owner)
+    public static bool WaitsOutsideItsBubble(Bubble? owner) => MemberOf(Goroutine.Running) is { } member && member.Bubble != owner;
+
+    /// <summary>
+    /// A flow of <paramref name="g"/> parked in its step on a waiter marked as waiting outside the
+    /// bubble (Waiter.OnCompletedCore): the step's park is then not durable. Its own thread.
+    /// </summary>
+    public static void NoteParkOutside(Goroutine g)
     {
-        if (MemberOf(Goroutine.Running) is { } member && member.Bubble != owner)
+        if (MemberOf(g) is { } member)
         {
             member.WaitsOutside = true;
         }
@@ -354,6 +360,7 @@ internal sealed class Bubble
     /// </summary>
     public void AfterStep(BubbleMember member, Goroutine.StepOutcome outcome)
     {
+        member.WaitsOutside = false; // a step that did not park (a yield, more work) leaves nothing for the next
         if (_chooser is not null)
         {
             lock (_lock)

@@ -19,8 +19,8 @@ internal sealed class BubbleMember(Bubble bubble, Goroutine goroutine)
     public bool DurablyBlocked;
 
     /// <summary>
-    /// Set by the goroutine's own step when the park it is about to make waits on a channel
-    /// created outside the bubble (not durable); consumed when the step ends.
+    /// Set by the goroutine's own step when one of its flows parked (registered its await) on a
+    /// waiter of a channel created outside the bubble (not durable); cleared when the step ends.
     /// </summary>
     public bool WaitsOutside;
 

@@ -67,6 +67,10 @@ internal abstract class Waiter : IGoroutineWorkItem
     private object? _resumeTarget;
     private WaitReason _reason;
     private bool _resumeInline;
+
+    // The operation waits on a channel outside the parking goroutine's bubble (set when it was
+    // queued); told to the bubble only if the await registers, that is if the goroutine parks.
+    private bool _waitsOutsideBubble;
     private short _version;
 
     /// <summary>The goroutine parked on this waiter, once its await registered.</summary>
@@ -123,6 +127,9 @@ internal abstract class Waiter : IGoroutineWorkItem
     /// <summary>Runs the continuation on the goroutine that parked (its machine calls this).</summary>
     public void Execute() => RunReadied();
 
+    /// <summary>Marks this operation as waiting outside the bubble of the goroutine that queued it (ChannelCore.NoteParking).</summary>
+    public void MarkWaitingOutsideBubble() => _waitsOutsideBubble = true;
+
     /// <summary>Records why the coming await parks; called when handing out the awaitable.</summary>
     protected void SetWaitReason(WaitReason reason) => _reason = reason;
 
@@ -152,6 +159,10 @@ internal abstract class Waiter : IGoroutineWorkItem
             {
                 target = g;
                 g.NoteParking(_reason, state);
+                if (_waitsOutsideBubble)
+                {
+                    Bubble.NoteParkOutside(g);
+                }
             }
             else if (context is not null && context.GetType() != typeof(SynchronizationContext))
             {
@@ -208,6 +219,7 @@ internal abstract class Waiter : IGoroutineWorkItem
         _resumeTarget = null;
         _reason = WaitReason.None;
         _resumeInline = false;
+        _waitsOutsideBubble = false;
     }
 
     private void Resume()

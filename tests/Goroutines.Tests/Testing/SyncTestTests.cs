@@ -129,6 +129,41 @@ public sealed class SyncTestTests : RuntimeTest
     }
 
     [Fact]
+    public async Task RunAsync_ReceiveOnAnOutsideChannelCompletedBeforeItsAwait_LeavesTheNextSleepDurable()
+    {
+        // The receive queues a waiter on an outside channel but never parks (a send completes it
+        // first): the park that follows, a sleep, is durable, so the clock jumps.
+        var outside = new Chan<int>();
+        bool sameStep = false;
+        TimeSpan slept = TimeSpan.MinValue;
+
+        for (int attempt = 0; attempt < 5 && !sameStep; attempt++)
+        {
+            await SyncTest.RunAsync(async () =>
+            {
+                ValueTask<int> pending = outside.ReceiveAsync();
+                if (!outside.TrySend(7))
+                {
+                    // Asked to yield at the receive's safe point (a first, JIT-slow step): the receive
+                    // queues in a later step, which is not the case under test. Finish and try again.
+                    await outside.SendAsync(7);
+                    await pending;
+                    return;
+                }
+
+                sameStep = true;
+                Assert.Equal(7, await pending);
+                Instant start = Clock.Now();
+                await Clock.SleepAsync(TimeSpan.FromSeconds(1));
+                slept = Clock.Since(start);
+            }).WaitAsync(TestTimeouts.Default);
+        }
+
+        Assert.True(sameStep, "Every attempt was asked to yield before its receive queued.");
+        Assert.Equal(TimeSpan.FromSeconds(1), slept);
+    }
+
+    [Fact]
     public async Task RunAsync_ForeignAwait_DoesNotLetTimeAdvance()
     {
         bool sleeperWoke = false;
