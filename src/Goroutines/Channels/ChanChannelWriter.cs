@@ -50,10 +50,9 @@ internal sealed class ChanChannelWriter<T> : ChannelWriter<T>
             return NeverWritableAsync(cancellationToken); // the nil channel: until canceled
         }
 
-        ValueTask<bool> wait = _core.WaitUntilWritableAsync();
-        return cancellationToken.CanBeCanceled && !wait.IsCompleted
-            ? new ValueTask<bool>(wait.AsTask().WaitAsync(cancellationToken))
-            : wait;
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<bool>(cancellationToken)
+            : _core.WaitUntilWritableAsync(cancellationToken);
     }
 
     private static async ValueTask<bool> NeverWritableAsync(CancellationToken cancellationToken)

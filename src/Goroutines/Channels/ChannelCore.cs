@@ -20,6 +20,13 @@ internal abstract class ChannelCore
     // Last id handed out; ids order the locks of a select (Go orders by address, which moves here).
     private static long s_lastId;
 
+    // A canceled writability wait's token registration: withdraws its watcher.
+    private static readonly Action<object?> s_withdrawWatcher = static state =>
+    {
+        (ChannelCore channel, SignalWaiter watcher) = ((ChannelCore, SignalWaiter))state!;
+        channel.WithdrawWatcher(watcher);
+    };
+
     /// <summary>Protects every mutable field of the channel. See <see cref="ChannelLock"/>.</summary>
     public ChannelLock Lock;
 
@@ -144,7 +151,8 @@ internal abstract class ChannelCore
     /// Waits until a send would not block (a receiver is parked or the buffer has room); false
     /// once the channel is closed. For ChannelWriter.WaitToWriteAsync; allocates a list once.
     /// </summary>
-    public async ValueTask<bool> WaitUntilWritableAsync()
+    /// <param name="cancellationToken">Withdraws the watcher and ends the wait with <see cref="OperationCanceledException"/>.</param>
+    public async ValueTask<bool> WaitUntilWritableAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -160,7 +168,37 @@ internal abstract class ChannelCore
             watcher = SignalWaiter.Rent();
             (_writabilityWatchers ??= []).Add(watcher);
             Lock.Exit();
-            await watcher.ParkAsync(WaitReason.ChanSend).ConfigureAwait(true);
+            using (cancellationToken.UnsafeRegister(s_withdrawWatcher, (this, watcher)))
+            {
+                await watcher.ParkAsync(WaitReason.ChanSend).ConfigureAwait(true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The ChannelWriter adapters waiting for room now (diagnostics and tests).</summary>
+    public int WritabilityWatcherCount
+    {
+        get
+        {
+            Lock.Enter();
+            int count = _writabilityWatchers?.Count ?? 0;
+            Lock.Exit();
+            return count;
+        }
+    }
+
+    // Takes a canceled wait's watcher out of the list and readies it, unless a wake took the list
+    // first (then that wake readies it): once either way, and nothing is left behind.
+    private void WithdrawWatcher(SignalWaiter watcher)
+    {
+        Lock.Enter();
+        bool listed = _writabilityWatchers?.Remove(watcher) == true;
+        Lock.Exit();
+        if (listed)
+        {
+            watcher.Ready();
         }
     }
 

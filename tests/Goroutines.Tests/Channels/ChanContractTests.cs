@@ -827,6 +827,30 @@ public abstract class ChanContractTests : RuntimeTest
     }
 
     [Fact]
+    public async Task AsChannelWriter_CanceledWaitToWriteAsync_LeavesNoWatcherBehind()
+    {
+        // A writer that polls with a timeout on a stalled channel must not grow it.
+        Chan<int> ch = Make();
+        ChannelWriter<int> writer = ch.AsChannelWriter();
+        Fill(ch);
+        for (int i = 0; i < 100; i++)
+        {
+            using var cancellation = new CancellationTokenSource();
+            ValueTask<bool> wait = writer.WaitToWriteAsync(cancellation.Token);
+            Assert.False(wait.IsCompleted, "WaitToWriteAsync completed while a send would block.");
+            await cancellation.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await wait);
+        }
+
+        Assert.Equal(0, ch.Core!.WritabilityWatcherCount);
+        ValueTask<bool> still = writer.WaitToWriteAsync(CancellationToken.None);
+        Task<int> receiver = GoTest.Start(async () => await ch.ReceiveAsync());
+        Assert.True(await still.AsTask().Within(what: "a wait after the canceled ones")); // they broke nothing
+        Assert.True(writer.TryWrite(99));
+        await receiver.Within(what: "the receiver");
+    }
+
+    [Fact]
     public async Task AsChannelWriter_WriteAsyncOnClosedChannel_ThrowsChannelClosedException()
     {
         Chan<int> ch = Make();
