@@ -97,12 +97,14 @@ public sealed class Select
     private int _state;         // Idle, Building (cases being added) or InRound (running or waiting); see ClaimForBuilding
     private object? _builder;   // the flow building or running the round: its goroutine, or its thread off the runtime
     private uint _random;
+    private Bubble? _seededIn;  // the bubble whose chooser seeded _random (null: seeded from Random.Shared)
 
     /// <summary>Creates a select with no cases.</summary>
     public Select()
     {
         _waiter = new SelectWaiter(this);
-        _random = Bubble.Current?.SelectSeed() ?? ((uint)Random.Shared.Next() | 1); // an explored bubble's chooser seeds it
+        _seededIn = Bubble.Current;
+        _random = NewSeed(_seededIn);
     }
 
     /// <summary>The index of the case the last round chose, or -1 before the first round.</summary>
@@ -402,6 +404,14 @@ public sealed class Select
     // instead cost a ready four-case round 40% more, in mispredicted branches.
     private int OrderCases()
     {
+        if (Bubble.AnyLive && Bubble.Current != _seededIn)
+        {
+            // Made in another bubble or outside every one: an explored bubble's choices must come
+            // from its chooser, or a replay of its seed would choose differently.
+            _seededIn = Bubble.Current;
+            _random = NewSeed(_seededIn);
+        }
+
         int live = 0;
         bool sameChannelTwice = false;
         for (int i = 0; i < _count; i++)
@@ -505,6 +515,9 @@ public sealed class Select
             : throw new InvalidOperationException("The case the last round chose is not a receive.");
 
     // xorshift32 (Marsaglia), then a multiply-shift into [0, n): cheap and uniform enough for poll order.
+    // An explored bubble's chooser seeds a select used in it; elsewhere, Random.Shared.
+    private static uint NewSeed(Bubble? bubble) => bubble?.SelectSeed() ?? ((uint)Random.Shared.Next() | 1);
+
     private int NextRandom(int n)
     {
         uint x = _random;

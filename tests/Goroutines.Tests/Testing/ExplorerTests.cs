@@ -156,4 +156,41 @@ public sealed class ExplorerTests : RuntimeTest
             ExpectParkedForever(parked * runs);
         }
     }
+
+    [Fact]
+    public async Task ExploreAsync_SelectMadeOutsideTheBubble_SameSeedMakesTheSameChoices()
+    {
+        // One Select, made outside, used by two explorations of the same seed: its random choices
+        // among ready cases must come from the explored bubble, not from its own generator.
+        var select = new Select();
+        async Task<string> ChoicesAsync()
+        {
+            string choices = string.Empty;
+            await Explorer.ExploreAsync(
+                async () =>
+                {
+                    var left = new Chan<int>(40);
+                    var right = new Chan<int>(40);
+                    for (int i = 0; i < 40; i++)
+                    {
+                        left.TrySend(i);
+                        right.TrySend(i);
+                    }
+
+                    for (int i = 0; i < 40; i++)
+                    {
+                        choices += await select.Receive(left).Receive(right).WaitAsync();
+                    }
+                },
+                new ExplorationOptions { Iterations = 1, FirstSeed = 7 });
+            return choices;
+        }
+
+        string first = await ChoicesAsync();
+        string second = await ChoicesAsync();
+
+        Assert.Equal(first, second);
+        Assert.Contains("0", first, StringComparison.Ordinal);
+        Assert.Contains("1", first, StringComparison.Ordinal);
+    }
 }
