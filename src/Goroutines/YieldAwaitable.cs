@@ -51,9 +51,9 @@ public readonly struct YieldAwaitable
         {
             ArgumentNullException.ThrowIfNull(continuation);
             SynchronizationContext? context = SynchronizationContext.Current;
-            if (context is Goroutine g && g == Goroutine.Running)
+            if (context is Goroutine g && Machine.Current is { } machine && machine.RunningGoroutine == g)
             {
-                g.YieldWith(continuation);
+                g.YieldWith(continuation, machine);
                 return;
             }
 

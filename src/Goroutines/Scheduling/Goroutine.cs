@@ -284,12 +284,19 @@ internal sealed class Goroutine : SynchronizationContext
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (Machine.Current is { SelfPost: null } machine && machine.RunningGoroutine == this)
+        if (Machine.Current is { } machine && machine.RunningGoroutine == this)
         {
-            // Posted by this goroutine's own step (an async method of it completed and posts its
-            // caller's continuation, or Task.Yield): it runs in a later step, as any post, but
-            // reaches the goroutine at the end of this one (FinishStep), without the posted queue.
-            machine.SelfPost = new PostedCallback(d, state);
+            if (machine.SelfPost is null)
+            {
+                // Posted by this goroutine's own step (an async method of it completed and posts its
+                // caller's continuation, or Task.Yield): it runs in a later step, as any post, but
+                // reaches the goroutine at the end of this one (FinishStep), without the posted queue.
+                machine.SelfPost = new PostedCallback(d, state);
+                return;
+            }
+
+            // A second one in the same step: both go to the posted queue, in the order posted.
+            PostedQueueAfterHeldSelfPost(machine).Enqueue(new PostedCallback(d, state));
             return;
         }
 
@@ -388,23 +395,44 @@ internal sealed class Goroutine : SynchronizationContext
     public WaitReason PendingParkReason => _parkReason;
 
     /// <summary>
-    /// Makes <paramref name="continuation"/> the next work item and asks the machine to requeue the
-    /// goroutine when this step ends: at the tail of its processor's ring, or of the global queue
-    /// if sysmon had asked it to yield. The goroutine's own code only.
+    /// Makes <paramref name="continuation"/> the next work item (after any this step posted to the
+    /// goroutine before it) and asks the machine to requeue the goroutine when this step ends: at
+    /// the tail of its processor's ring, or of the global queue if sysmon had asked it to yield.
+    /// The goroutine's own code only.
     /// </summary>
+    /// <param name="continuation">What runs when the goroutine's turn comes again.</param>
+    /// <param name="machine">The machine running this goroutine's step (the caller's).</param>
     /// <remarks>Go: gosched_m, and gopreempt_m at safe points.</remarks>
-    public void YieldWith(Action continuation)
+    public void YieldWith(Action continuation, Machine machine)
     {
-        if (Has(Flags.YieldRequested))
+        if (Has(Flags.YieldRequested) || machine.SelfPost is not null || _posted is { IsEmpty: false })
         {
-            // A second flow of this goroutine yields in the same step (Task.WhenAll over two
-            // methods that each yield): it runs after the first, as more work.
-            (_posted ?? CreatePostedQueue()).Enqueue(continuation);
-            return;
+            // Behind what this step posted to its own goroutine before it, or behind a second flow
+            // that yielded in the same step (Task.WhenAll over two methods that each yield): first
+            // in, first out, through the posted queue.
+            PostedQueueAfterHeldSelfPost(machine).Enqueue(continuation);
+        }
+        else
+        {
+            _next = continuation;
         }
 
-        _next = continuation;
         Set(Flags.YieldRequested, true);
+    }
+
+    // The posted queue, with the callback the machine holds for this goroutine's step (Post)
+    // moved into it first, so that what the step posts or yields after it runs after it. A post
+    // from another thread during the step may still pass a held one: posts carry no time.
+    private ConcurrentQueue<object> PostedQueueAfterHeldSelfPost(Machine machine)
+    {
+        ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
+        if (machine is { SelfPost: { } held } && machine.RunningGoroutine == this)
+        {
+            machine.SelfPost = null;
+            posted.Enqueue(held);
+        }
+
+        return posted;
     }
 
     /// <summary>Runs one work item of the goroutine. Its machine only, with the goroutine's context current.</summary>

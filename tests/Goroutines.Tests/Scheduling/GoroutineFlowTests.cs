@@ -1,6 +1,7 @@
 // Licensed under the MIT License.
 
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -35,6 +36,53 @@ public sealed class GoroutineFlowTests : RuntimeTest
         });
 
         Assert.Equal(3, Volatile.Read(ref resumed));
+    }
+
+    [Fact]
+    public async Task Post_TwoContinuationsPostedInOneStep_RunInPostOrder()
+    {
+        var order = new List<int>();
+        await GoTest.RunAsync(async () =>
+        {
+            var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            async Task After(Task t, int n)
+            {
+                await t;
+                order.Add(n);
+            }
+
+            Task a = After(first.Task, 1);
+            Task b = After(second.Task, 2);
+            first.SetResult(); // both continuations are posted to this goroutine by its own step
+            second.SetResult();
+            await Task.WhenAll(a, b).Within(what: "both flows");
+        });
+
+        Assert.Equal([1, 2], order);
+    }
+
+    [Fact]
+    public async Task YieldAsync_AfterAContinuationWasPostedInTheSameStep_RunsAfterIt()
+    {
+        var order = new List<int>();
+        await GoTest.RunAsync(async () =>
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            async Task Waiter()
+            {
+                await gate.Task;
+                order.Add(1);
+            }
+
+            Task waiter = Waiter();
+            gate.SetResult(); // posted first
+            await Go.YieldAsync(); // yields second
+            order.Add(2);
+            await waiter.Within(what: "the waiter");
+        });
+
+        Assert.Equal([1, 2], order);
     }
 
     [Fact]
