@@ -50,8 +50,9 @@ namespace Goroutines.Scheduling;
 // machine ending a step that posted to its own goroutine: Post keeps such a callback
 // in the machine and FinishStep makes it `next` when nothing else is queued, so a
 // nested async method's completion needs no posted queue; behind queued work it joins
-// the queue, first in, first out), and the machine empties it before releasing the
-// flag, so `next` needs no atomics.
+// the queue, first in, first out; a second self-post or a yield in the same step moves
+// the held one into the queue first, so the step's own work runs in the order posted),
+// and the machine empties it before releasing the flag, so `next` needs no atomics.
 //
 // Rejected: a lock per goroutine (two lock round trips per park/ready); an
 // intrusive MPSC queue of pooled waiters (its consumed node stays as the stub, so a
