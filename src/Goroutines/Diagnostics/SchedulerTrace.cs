@@ -44,7 +44,8 @@ namespace Goroutines.Diagnostics;
 // blocks sysmon then, as it blocks Go's).
 //
 // Invariants:
-// - Format never takes a lock but the scheduler lock, and never while writing.
+// - Format waits for no lock but the scheduler lock (the leak detector's pass lock it only
+//   tries, leaving the G lines out during a pass), and holds none while writing.
 internal static class SchedulerTrace
 {
     // Go's _Gidle.._Gdead numbering (_Gmoribund_unused is 5).
@@ -54,6 +55,9 @@ internal static class SchedulerTrace
     private const int GoStatusSyscall = 3;
     private const int GoStatusWaiting = 4;
     private const int GoStatusDead = 6;
+
+    /// <summary>The detailed snapshot's last line in place of the G lines while a leak detection pass runs.</summary>
+    internal const string GoroutinesOmittedLine = "  goroutines not listed: a leak detection pass is running\n";
 
     /// <summary>Builds one snapshot of <paramref name="scheduler"/>, newline-terminated, in Go's format.</summary>
     /// <remarks>Go: schedtrace.</remarks>
@@ -107,9 +111,18 @@ internal static class SchedulerTrace
         // Sysmon: thread 0 of Go's mcount, without a processor or a goroutine.
         text.Append("  M0: p=nil curg=nil mallocing=0 throwing=0 preemptoff= locks=0 dying=0 spinning=false blocked=false lockedg=nil\n");
 
-        foreach (Goroutine g in scheduler.LiveGoroutines())
+        // Not during a leak pass, which holds the registry across a collection: the system monitor
+        // writes this, and must not wait for one (the snapshot says so instead).
+        if (scheduler.TryLiveGoroutines() is not { } live)
         {
-            AppendGoroutine(text, g, runningOn.GetValueOrDefault(g));
+            text.Append(GoroutinesOmittedLine);
+        }
+        else
+        {
+            foreach (Goroutine g in live)
+            {
+                AppendGoroutine(text, g, runningOn.GetValueOrDefault(g));
+            }
         }
 
         return text.ToString();

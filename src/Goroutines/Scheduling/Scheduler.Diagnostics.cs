@@ -127,7 +127,33 @@ internal sealed partial class Scheduler
     internal List<Goroutine> LiveGoroutines()
     {
         using Lock.Scope noPass = LeakDetector.PassLock.EnterScope();
+        return LiveGoroutinesOutsideAPass();
+    }
 
+    /// <summary>
+    /// <see cref="LiveGoroutines"/>, or null at once while a leak pass runs: for the system
+    /// monitor's trace, which must not wait for a collection (DeadlockDetector keeps the same rule).
+    /// </summary>
+    internal List<Goroutine>? TryLiveGoroutines()
+    {
+        if (!LeakDetector.PassLock.TryEnter())
+        {
+            return null;
+        }
+
+        try
+        {
+            return LiveGoroutinesOutsideAPass();
+        }
+        finally
+        {
+            LeakDetector.PassLock.Exit();
+        }
+    }
+
+    // LiveGoroutines' work, with the leak detector's pass lock held.
+    private List<Goroutine> LiveGoroutinesOutsideAPass()
+    {
         // The queues first, then the registry: a goroutine that starts in between is in the
         // registry by the time it is read, so the only ones missed are those in a hand-over
         // (a steal, a batch from the global queue) at the moment their queue was read.
