@@ -404,12 +404,12 @@ public sealed class Select
     // instead cost a ready four-case round 40% more, in mispredicted branches.
     private int OrderCases()
     {
-        if (Bubble.AnyLive && Bubble.Current != _seededIn)
+        if (Bubble.AnyLive && Bubble.Current is var bubble && bubble != _seededIn)
         {
             // Made in another bubble or outside every one: an explored bubble's choices must come
             // from its chooser, or a replay of its seed would choose differently.
-            _seededIn = Bubble.Current;
-            _random = NewSeed(_seededIn);
+            _seededIn = bubble;
+            _random = NewSeed(bubble);
         }
 
         int live = 0;
@@ -514,10 +514,10 @@ public sealed class Select
             ? waiter
             : throw new InvalidOperationException("The case the last round chose is not a receive.");
 
-    // xorshift32 (Marsaglia), then a multiply-shift into [0, n): cheap and uniform enough for poll order.
     // An explored bubble's chooser seeds a select used in it; elsewhere, Random.Shared.
     private static uint NewSeed(Bubble? bubble) => bubble?.SelectSeed() ?? ((uint)Random.Shared.Next() | 1);
 
+    // xorshift32 (Marsaglia), then a multiply-shift into [0, n): cheap and uniform enough for poll order.
     private int NextRandom(int n)
     {
         uint x = _random;

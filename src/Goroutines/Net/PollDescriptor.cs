@@ -73,10 +73,10 @@ internal sealed class PollDescriptor
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     /// <summary>
-    /// Whether the peer's end of stream (or an error) has reached the socket. A read after which the
-    /// kernel reported nothing queued may leave it pending, with no edge to come: NetSocket parks before its next
-    /// read only while this is false. Set before the edge that carries it, so a read that cleared
-    /// that edge sees it.
+    /// Whether the peer's end of stream (or an error) has reached the socket. A read after which
+    /// the kernel reported nothing queued may leave it pending, with no edge to come: NetSocket
+    /// parks before its next read only while this is false. Set before the edge that carries it,
+    /// so a read that cleared that edge sees it.
     /// </summary>
     public bool IsReadClosed => _readClosed;
 

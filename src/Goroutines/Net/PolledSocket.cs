@@ -25,8 +25,9 @@ namespace Goroutines.Net;
 // Readiness we already know (as tokio does, and Go does not): after a TCP read after which
 // the kernel reports nothing queued (TCP_INQ), the socket's queue is empty, so the next read
 // parks first instead of making a call that would fail with EAGAIN. A short read alone does
-// not tell: recv stops at TCP's urgent mark, and a Unix stream's after passed descriptors. An edge that arrived in between
-// is in the slot, so the park returns at once; nothing is missed under edge triggering.
+// not tell: recv stops at TCP's urgent mark, and a Unix stream's after passed descriptors.
+// An edge that arrived in between is in the slot, so the park returns at once; nothing is
+// missed under edge triggering.
 // Except the peer's end of stream: the kernel returns the data before it and keeps the
 // end for the next call, with no edge to come; so once the poller saw EPOLLRDHUP (it
 // marks the descriptor before delivering that edge), reads never park first.

@@ -424,10 +424,11 @@ internal sealed class Goroutine : SynchronizationContext
     // The posted queue, with the callback the machine holds for this goroutine's step (Post)
     // moved into it first, so that what the step posts or yields after it runs after it. A post
     // from another thread during the step may still pass a held one: posts carry no time.
+    // The machine running this goroutine's step only.
     private ConcurrentQueue<object> PostedQueueAfterHeldSelfPost(Machine machine)
     {
         ConcurrentQueue<object> posted = _posted ?? CreatePostedQueue();
-        if (machine is { SelfPost: { } held } && machine.RunningGoroutine == this)
+        if (machine.SelfPost is { } held)
         {
             machine.SelfPost = null;
             posted.Enqueue(held);
@@ -533,9 +534,9 @@ internal sealed class Goroutine : SynchronizationContext
     // the end, once: a continuation registered at the first step would cost every parked goroutine
     // an object (48 bytes, W2), while a root parked on a runtime waiter resumes in a step of its
     // own. Which flow parked is told by the flow's continuation state (NoteParking: an async
-    // method's box, which is its task), not by the park's reason: a goroutine runs any number of flows (un-awaited async calls), and one of
-    // them parking on a channel says nothing of where the root is. Returns false when the root
-    // completed meanwhile (then the goroutine exits).
+    // method's box, which is its task), not by the park's reason: a goroutine runs any number
+    // of flows (un-awaited async calls), and one of them parking on a channel says nothing of
+    // where the root is. Returns false when the root completed meanwhile (then the goroutine exits).
     // Registered with the goroutine's context current (Scheduler.Execute): a completion on the
     // goroutine runs the no-op inline; one elsewhere posts it here.
     private bool WatchRootTask(Task root)
